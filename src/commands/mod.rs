@@ -1,0 +1,62 @@
+//! One module per command.
+
+mod asm;
+mod disasm;
+mod verify;
+
+use std::path::Path;
+
+use crate::cli::Command;
+use crate::mep_diagnostics::io_error;
+use crate::report::Reporter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    InputErrors,
+}
+
+pub fn run(command: Command, reporter: &mut Reporter) -> Outcome {
+    let result = match command {
+        Command::Disasm { file, output } => disasm::run(&file, output.as_deref(), reporter),
+        Command::Verify { file } => verify::run(&file, reporter),
+        Command::Asm { file, output } => asm::run(&file, output.as_deref(), reporter),
+    };
+    match result {
+        Ok(()) if !reporter.has_errors() => Outcome::Success,
+        _ => Outcome::InputErrors,
+    }
+}
+
+/// Marker: the error has been reported.
+pub struct Reported;
+
+pub fn read_bytes(path: &Path, reporter: &mut Reporter) -> Result<Vec<u8>, Reported> {
+    reporter.set_input(path.display().to_string());
+    std::fs::read(path).map_err(|e| {
+        reporter.report(io_error("E0900", "read", path, &e));
+        Reported
+    })
+}
+
+pub fn read_text(path: &Path, reporter: &mut Reporter) -> Result<String, Reported> {
+    let bytes = read_bytes(path, reporter)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        reporter.report(omex_diagnostics::Diagnostic::error(
+            "E0902",
+            format!(
+                "`{}` is not UTF-8 text (invalid byte at offset {at})",
+                path.display()
+            ),
+        ));
+        Reported
+    })
+}
+
+pub fn write_file(path: &Path, contents: &[u8], reporter: &mut Reporter) -> Result<(), Reported> {
+    std::fs::write(path, contents).map_err(|e| {
+        reporter.report(io_error("E0901", "write", path, &e));
+        Reported
+    })
+}
