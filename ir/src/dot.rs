@@ -41,12 +41,17 @@ pub fn dataflow_dot(module: &Module) -> String {
             }
         }
     }
-    format!("{:?}", Dot::with_config(&graph, &[Config::GraphContentOnly]))
-        .lines()
-        .fold(format!("digraph {:?} {{\n", module.name), |mut out, line| {
+    format!(
+        "{:?}",
+        Dot::with_config(&graph, &[Config::GraphContentOnly])
+    )
+    .lines()
+    .fold(
+        format!("digraph {:?} {{\n", module.name),
+        |mut out, line| {
             out.push_str(line);
             out.push('\n');
             out
-        })
-        + "}\n"
+        },
+    ) + "}\n"
 }

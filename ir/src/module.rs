@@ -80,8 +80,8 @@ pub struct ArgDecl {
 ///    region nested inside that block (structured dominance).
 /// 3. Each instruction is listed in exactly one block, the one it records.
 /// 4. `Yield`, `Halt` and `Return` appear only as the last instruction of a
-///    block; every region (loop body, if branch) ends with `Yield`; the body
-///    ends with `Return` or `Halt`.
+///    block; every region (loop body, if branch) ends with one of them; the
+///    body ends with `Return` or `Halt`.
 /// 5. A loop body has one parameter (the iteration index, `int`) plus one per
 ///    carried value; its `Yield`, every `BreakIf` inside it and the loop's
 ///    results agree in number with the carried values. An `If`'s two regions
@@ -111,7 +111,10 @@ pub struct Module {
 
 impl Module {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 
     /// Creates a block that belongs to `parent` (set later for regions).
@@ -121,17 +124,35 @@ impl Module {
 
     pub fn add_block_param(&mut self, block: Block, ty: Type) -> Value {
         let index = self.blocks[block].params.len() as u16;
-        let value = self.values.push(ValueData { ty, def: ValueDef::Param(block, index) });
+        let value = self.values.push(ValueData {
+            ty,
+            def: ValueDef::Param(block, index),
+        });
         self.blocks[block].params.push(value);
         value
     }
 
     /// Appends an instruction to `block`, creating one result per type.
-    pub fn append(&mut self, block: Block, op: Op, args: Vec<Value>, result_types: Vec<Type>, span: Option<Span>) -> Inst {
+    pub fn append(
+        &mut self,
+        block: Block,
+        op: Op,
+        args: Vec<Value>,
+        result_types: Vec<Type>,
+        span: Option<Span>,
+    ) -> Inst {
         let regions = op.regions();
-        let inst = self.insts.push(InstData { op, args, results: Vec::new(), block });
+        let inst = self.insts.push(InstData {
+            op,
+            args,
+            results: Vec::new(),
+            block,
+        });
         for (index, ty) in result_types.into_iter().enumerate() {
-            let value = self.values.push(ValueData { ty, def: ValueDef::Result(inst, index as u16) });
+            let value = self.values.push(ValueData {
+                ty,
+                def: ValueDef::Result(inst, index as u16),
+            });
             self.insts[inst].results.push(value);
         }
         for region in regions {
@@ -143,8 +164,20 @@ impl Module {
     }
 
     /// Inserts an instruction at `position` in `block` (used by passes).
-    pub fn insert(&mut self, block: Block, position: usize, op: Op, args: Vec<Value>, span: Option<Span>) -> Inst {
-        let inst = self.insts.push(InstData { op, args, results: Vec::new(), block });
+    pub fn insert(
+        &mut self,
+        block: Block,
+        position: usize,
+        op: Op,
+        args: Vec<Value>,
+        span: Option<Span>,
+    ) -> Inst {
+        let inst = self.insts.push(InstData {
+            op,
+            args,
+            results: Vec::new(),
+            block,
+        });
         let position = position.min(self.blocks[block].insts.len());
         self.blocks[block].insts.insert(position, inst);
         self.spans[inst] = span;
@@ -166,7 +199,9 @@ impl Module {
 
     /// The value's recipe name, or its handle (`v3`).
     pub fn display_name(&self, value: Value) -> String {
-        self.names[value].clone().unwrap_or_else(|| value.to_string())
+        self.names[value]
+            .clone()
+            .unwrap_or_else(|| value.to_string())
     }
 
     /// The instruction defining `value`, if it is a result.

@@ -74,8 +74,12 @@ pub enum Op {
     /// Args: `[logits, temperature, top_k]`.
     Sample,
 
-    /// Run with the static contract: fetch `outputs` (by name). Args: `[model, inputs...]`.
-    RunStatic { outputs: Vec<String> },
+    /// Run with a static contract: pass `inputs` (by name, in order), fetch
+    /// `outputs` (by name, in order). Args: `[model, inputs...]`.
+    RunStatic {
+        inputs: Vec<String>,
+        outputs: Vec<String>,
+    },
     /// Run and get a dict of every output. Args: `[model, inputs...]`.
     RunDynamic,
 
@@ -84,7 +88,10 @@ pub enum Op {
     /// it ends with `Yield` of the next carried values.
     Loop { body: Block },
     /// Args: `[cond]`; results: the values both regions yield.
-    If { then_block: Block, else_block: Block },
+    If {
+        then_block: Block,
+        else_block: Block,
+    },
     /// Leave the innermost loop if `cond`. Args: `[cond, carried...]`: the
     /// loop's carried values at this point.
     BreakIf,
@@ -188,7 +195,10 @@ impl Op {
     pub fn regions(&self) -> Vec<Block> {
         match self {
             Op::Loop { body } => vec![*body],
-            Op::If { then_block, else_block } => vec![*then_block, *else_block],
+            Op::If {
+                then_block,
+                else_block,
+            } => vec![*then_block, *else_block],
             _ => Vec::new(),
         }
     }

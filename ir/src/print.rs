@@ -34,11 +34,17 @@ pub fn print(module: &Module) -> String {
     for (model, decl) in module.models.iter() {
         let _ = write!(out, "  {model} = {:?} {}", decl.path, decl.format);
         if let Some(inputs) = &decl.inputs {
-            let ports: Vec<String> = inputs.iter().map(|p| format!("{}: {}", p.name, crate::Type::Tensor(p.ty.clone()))).collect();
+            let ports: Vec<String> = inputs
+                .iter()
+                .map(|p| format!("{}: {}", p.name, crate::Type::Tensor(p.ty.clone())))
+                .collect();
             let _ = write!(out, " inputs({})", ports.join(", "));
         }
         if let Some(outputs) = &decl.outputs {
-            let ports: Vec<String> = outputs.iter().map(|p| format!("{}: {}", p.name, crate::Type::Tensor(p.ty.clone()))).collect();
+            let ports: Vec<String> = outputs
+                .iter()
+                .map(|p| format!("{}: {}", p.name, crate::Type::Tensor(p.ty.clone())))
+                .collect();
             let _ = write!(out, " outputs({})", ports.join(", "));
         }
         if let Some(size) = decl.size {
@@ -70,7 +76,11 @@ fn print_inst(module: &Module, inst: Inst, depth: usize, out: &mut String) {
     let indent = "  ".repeat(depth);
     let mut line = indent.clone();
     if !d.results.is_empty() {
-        let results: Vec<String> = d.results.iter().map(|r| format!("{r}: {}", module.ty(*r))).collect();
+        let results: Vec<String> = d
+            .results
+            .iter()
+            .map(|r| format!("{r}: {}", module.ty(*r)))
+            .collect();
         let _ = write!(line, "{} = ", results.join(", "));
     }
     line.push_str(d.op.name());
@@ -83,14 +93,29 @@ fn print_inst(module: &Module, inst: Inst, depth: usize, out: &mut String) {
         let _ = write!(line, " {}", args.join(", "));
     }
     if let Op::Return { names } = &d.op {
-        let named: Vec<String> = d.args.iter().zip(names).map(|(a, n)| format!("{a} as {n:?}")).collect();
+        let named: Vec<String> = d
+            .args
+            .iter()
+            .zip(names)
+            .map(|(a, n)| format!("{a} as {n:?}"))
+            .collect();
         line = format!("{indent}return {}", named.join(", "));
     }
-    let names: Vec<String> = d.results.iter().filter_map(|r| module.names[*r].clone()).collect();
+    let names: Vec<String> = d
+        .results
+        .iter()
+        .filter_map(|r| module.names[*r].clone())
+        .collect();
     let regions = d.op.regions();
     if regions.is_empty() {
         if !names.is_empty() {
-            let _ = write!(line, "{:width$}; {}", "", names.join(", "), width = 56usize.saturating_sub(line.len()).max(1));
+            let _ = write!(
+                line,
+                "{:width$}; {}",
+                "",
+                names.join(", "),
+                width = 56usize.saturating_sub(line.len()).max(1)
+            );
         }
         out.push_str(&line);
         out.push('\n');
@@ -103,7 +128,11 @@ fn print_inst(module: &Module, inst: Inst, depth: usize, out: &mut String) {
         if i > 0 {
             let _ = writeln!(out, "{indent}}} else {{");
         }
-        let params: Vec<String> = module.blocks[*region].params.iter().map(|p| format!("{p}: {}", module.ty(*p))).collect();
+        let params: Vec<String> = module.blocks[*region]
+            .params
+            .iter()
+            .map(|p| format!("{p}: {}", module.ty(*p)))
+            .collect();
         let _ = writeln!(out, "{indent}^{region}({}):", params.join(", "));
         print_block(module, *region, depth + 1, out);
     }
@@ -134,7 +163,7 @@ fn attributes(op: &Op) -> String {
         Op::Aggregate(op) => op.to_string(),
         Op::Compare(op) => op.to_string(),
         Op::TopK { k } => format!("k={k}"),
-        Op::RunStatic { outputs } => format!("outputs={outputs:?}"),
+        Op::RunStatic { inputs, outputs } => format!("inputs={inputs:?} outputs={outputs:?}"),
         Op::ToImage(range) => range.to_string(),
         Op::Print(mode) => mode.to_string(),
         Op::WriteFile(format) => format.to_string(),

@@ -32,11 +32,17 @@ pub struct TensorType {
 
 impl TensorType {
     pub fn new(dtype: DType, shape: Vec<Dim>) -> Self {
-        Self { dtype: Some(dtype), shape: Some(shape) }
+        Self {
+            dtype: Some(dtype),
+            shape: Some(shape),
+        }
     }
 
     pub fn of(dtype: DType) -> Self {
-        Self { dtype: Some(dtype), shape: None }
+        Self {
+            dtype: Some(dtype),
+            shape: None,
+        }
     }
 }
 
@@ -161,9 +167,18 @@ mod tests {
     fn unknown_parts_fit_anything() {
         let known = Type::tensor(DType::F32, vec![Dim::Fixed(1), Dim::Sym("seq".into())]);
         assert!(known.fits(&Type::Tensor(TensorType::of(DType::F32))));
-        assert!(known.fits(&Type::tensor(DType::F32, vec![Dim::Fixed(1), Dim::Fixed(7)])));
-        assert!(!known.fits(&Type::tensor(DType::I64, vec![Dim::Fixed(1), Dim::Fixed(7)])));
-        assert!(!known.fits(&Type::tensor(DType::F32, vec![Dim::Fixed(2), Dim::Fixed(7)])));
+        assert!(known.fits(&Type::tensor(
+            DType::F32,
+            vec![Dim::Fixed(1), Dim::Fixed(7)]
+        )));
+        assert!(!known.fits(&Type::tensor(
+            DType::I64,
+            vec![Dim::Fixed(1), Dim::Fixed(7)]
+        )));
+        assert!(!known.fits(&Type::tensor(
+            DType::F32,
+            vec![Dim::Fixed(2), Dim::Fixed(7)]
+        )));
         assert!(Type::Any.fits(&Type::Str));
         assert_eq!(known.to_string(), "tensor<f32>[1, seq]");
     }

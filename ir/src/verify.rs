@@ -25,7 +25,10 @@ impl fmt::Display for IrError {
 
 /// Checks `module`; `Ok` when every invariant holds.
 pub fn verify(module: &Module) -> Result<(), Vec<IrError>> {
-    let mut v = Verifier { module, errors: Vec::new() };
+    let mut v = Verifier {
+        module,
+        errors: Vec::new(),
+    };
     v.check_definitions();
     v.check_block_membership();
     match module.body {
@@ -35,7 +38,11 @@ pub fn verify(module: &Module) -> Result<(), Vec<IrError>> {
         }
         None => v.error(None, "the module has no body".into()),
     }
-    if v.errors.is_empty() { Ok(()) } else { Err(v.errors) }
+    if v.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(v.errors)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,7 +73,10 @@ impl Verifier<'_> {
                 }
             };
             if !ok {
-                self.error(None, format!("{value} is not defined where its definition record says"));
+                self.error(
+                    None,
+                    format!("{value} is not defined where its definition record says"),
+                );
             }
         }
     }
@@ -80,7 +90,10 @@ impl Verifier<'_> {
                     self.error(Some(inst), "is listed in more than one block".into());
                 }
                 if m.insts[inst].block != block {
-                    self.error(Some(inst), format!("is listed in {block} but records {}", m.insts[inst].block));
+                    self.error(
+                        Some(inst),
+                        format!("is listed in {block} but records {}", m.insts[inst].block),
+                    );
                 }
             }
         }
@@ -95,16 +108,28 @@ impl Verifier<'_> {
             let idata = &m.insts[inst];
             for &arg in &idata.args {
                 if !scopes.iter().any(|s| s.contains(&arg)) {
-                    self.error(Some(inst), format!("uses {arg} before its definition or outside its scope"));
+                    self.error(
+                        Some(inst),
+                        format!("uses {arg} before its definition or outside its scope"),
+                    );
                 }
             }
             if idata.op.is_terminator() && position != last {
-                self.error(Some(inst), format!("`{}` must be the last instruction of its block", idata.op.name()));
+                self.error(
+                    Some(inst),
+                    format!(
+                        "`{}` must be the last instruction of its block",
+                        idata.op.name()
+                    ),
+                );
             }
             self.check_op(inst);
             for region in idata.op.regions() {
                 if m.blocks[region].parent != Some(inst) {
-                    self.error(Some(inst), format!("owns {region}, which records another parent"));
+                    self.error(
+                        Some(inst),
+                        format!("owns {region}, which records another parent"),
+                    );
                 }
                 self.check_block(region, scopes, BlockKind::Region);
             }
@@ -114,12 +139,20 @@ impl Verifier<'_> {
         }
         let last_op = data.insts.last().map(|&i| &m.insts[i].op);
         match kind {
-            BlockKind::Region if !matches!(last_op, Some(Op::Yield)) => {
+            BlockKind::Region
+                if !matches!(last_op, Some(Op::Yield | Op::Halt | Op::Return { .. })) =>
+            {
                 let owner = data.parent;
-                self.error(owner, format!("region {block} does not end with `yield`"));
+                self.error(
+                    owner,
+                    format!("region {block} does not end with `yield`, `halt` or `return`"),
+                );
             }
             BlockKind::Body if !matches!(last_op, Some(Op::Return { .. } | Op::Halt)) => {
-                self.error(None, format!("the body {block} does not end with `return` or `halt`"));
+                self.error(
+                    None,
+                    format!("the body {block} does not end with `return` or `halt`"),
+                );
             }
             _ => {}
         }
@@ -130,20 +163,32 @@ impl Verifier<'_> {
         let m = self.module;
         let d = &m.insts[inst];
         let (args, results) = (d.args.len(), d.results.len());
-        let expect = |a: Option<usize>, r: Option<usize>| a.is_none_or(|a| a == args) && r.is_none_or(|r| r == results);
+        let expect = |a: Option<usize>, r: Option<usize>| {
+            a.is_none_or(|a| a == args) && r.is_none_or(|r| r == results)
+        };
         let ok = match &d.op {
-            Op::Arg { .. } | Op::Prompt { .. } | Op::Const(_) | Op::LoadModel(_) | Op::LoadDataFile { .. } => {
-                expect(Some(0), Some(1))
+            Op::Arg { .. }
+            | Op::Prompt { .. }
+            | Op::Const(_)
+            | Op::LoadModel(_)
+            | Op::LoadDataFile { .. } => expect(Some(0), Some(1)),
+            Op::ReadFile { .. }
+            | Op::SpecialId { .. }
+            | Op::Unary(_)
+            | Op::Info(_)
+            | Op::Copy
+            | Op::ToImage(_) => expect(Some(1), Some(1)),
+            Op::LoadExtern { .. } | Op::TensorCreate { .. } | Op::Format { .. } => {
+                expect(None, Some(1))
             }
-            Op::ReadFile { .. } | Op::SpecialId { .. } | Op::Unary(_) | Op::Info(_) | Op::Copy | Op::ToImage(_) => {
-                expect(Some(1), Some(1))
-            }
-            Op::LoadExtern { .. } | Op::TensorCreate { .. } | Op::Format { .. } => expect(None, Some(1)),
             Op::ExecCtl { .. } | Op::Halt => expect(Some(0), Some(0)),
             Op::Unload | Op::DebugPrint { .. } | Op::Print(_) => expect(Some(1), Some(0)),
-            Op::Encode | Op::Decode | Op::Binary(_) | Op::Compare(_) | Op::Extract | Op::ToAudio => {
-                expect(Some(2), Some(1))
-            }
+            Op::Encode
+            | Op::Decode
+            | Op::Binary(_)
+            | Op::Compare(_)
+            | Op::Extract
+            | Op::ToAudio => expect(Some(2), Some(1)),
             Op::TensorRandom { .. } => expect(Some(2), Some(1)),
             Op::Manipulate(_) | Op::Aggregate(_) => args >= 1 && results == 1,
             Op::Combine { inputs, .. } => args >= *inputs as usize && *inputs >= 1 && results == 1,
@@ -153,13 +198,20 @@ impl Verifier<'_> {
             Op::Sample => expect(Some(3), Some(1)),
             Op::FormatTable => expect(Some(3), Some(1)),
             Op::WriteFile(_) => expect(Some(2), Some(0)),
-            Op::RunStatic { outputs } => args >= 1 && results == outputs.len(),
+            Op::RunStatic { inputs, outputs } => {
+                args == inputs.len() + 1 && results == outputs.len()
+            }
             Op::RunDynamic => args >= 1 && results == 1,
             Op::Return { names } => names.len() == args && results == 0,
             Op::Yield => results == 0,
             Op::Loop { body } => self.check_loop(inst, *body),
-            Op::If { then_block, else_block } => {
-                args == 1 && self.check_yield(*then_block, results) && self.check_yield(*else_block, results)
+            Op::If {
+                then_block,
+                else_block,
+            } => {
+                args == 1
+                    && self.check_yield(*then_block, results)
+                    && self.check_yield(*else_block, results)
             }
             Op::BreakIf => match m.enclosing_loop(d.block) {
                 Some(lp) => results == 0 && args == m.insts[lp].args.len(),
@@ -170,7 +222,13 @@ impl Verifier<'_> {
             },
         };
         if !ok {
-            self.error(Some(inst), format!("`{}` has the wrong number of arguments or results", d.op.name()));
+            self.error(
+                Some(inst),
+                format!(
+                    "`{}` has the wrong number of arguments or results",
+                    d.op.name()
+                ),
+            );
         }
     }
 
