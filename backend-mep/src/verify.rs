@@ -234,19 +234,19 @@ impl Verifier<'_, '_> {
                         },
                         (ConstUse::ByControl, _) => None,
                     };
-                    if let Some(expected) = expected {
-                        if constant.type_name() != expected {
-                            let found = constant.type_name();
-                            self.error(
-                                i,
-                                ErrorKind::ConstTypeMismatch {
-                                    mnemonic: spec.mnemonic,
-                                    operand: op_spec.name,
-                                    expected,
-                                    found,
-                                },
-                            );
-                        }
+                    if let Some(expected) = expected
+                        && constant.type_name() != expected
+                    {
+                        let found = constant.type_name();
+                        self.error(
+                            i,
+                            ErrorKind::ConstTypeMismatch {
+                                mnemonic: spec.mnemonic,
+                                operand: op_spec.name,
+                                expected,
+                                found,
+                            },
+                        );
                     }
                 }
                 (Operand::Model(id), _) => self.check_model(i, id.0),
@@ -358,17 +358,16 @@ impl Verifier<'_, '_> {
                 if let (Some(entry), Some(Constant::Str(operand))) = (
                     module.models.get(model.0 as usize),
                     module.constants.get(path.0.0 as usize),
-                ) {
-                    if &entry.path != operand {
-                        self.error(
-                            i,
-                            ErrorKind::ModelPathMismatch {
-                                model: model.0,
-                                table: entry.path.clone(),
-                                operand: operand.clone(),
-                            },
-                        );
-                    }
+                ) && &entry.path != operand
+                {
+                    self.error(
+                        i,
+                        ErrorKind::ModelPathMismatch {
+                            model: model.0,
+                            table: entry.path.clone(),
+                            operand: operand.clone(),
+                        },
+                    );
                 }
             }
             Instruction::ResUnload {

@@ -75,10 +75,8 @@ fn lex_lines<'s>(source: &'s str, errors: &mut Vec<AsmError>) -> Vec<Vec<Spanned
                 lines.push(Vec::new());
             }
             Ok(token) => {
-                if !broken {
-                    if let Some(line) = lines.last_mut() {
-                        line.push((token, span));
-                    }
+                if !broken && let Some(line) = lines.last_mut() {
+                    line.push((token, span));
                 }
             }
             Err(()) => {
@@ -242,21 +240,21 @@ impl<'s> Cursor<'_, 's> {
             };
             return typed_list(word, items, whole);
         }
-        if word == "bytes" {
-            if let Some(Token::Str(text)) = self.peek().cloned() {
-                let (_, s) = self.next().unwrap_or((Token::Newline, span.clone()));
-                let whole = span.start..s.end;
-                let hex = &text[1..text.len() - 1];
-                return parse_hex(hex)
-                    .map(|b| (Value::Bytes(b), whole.clone()))
-                    .ok_or_else(|| {
-                        AsmError::new(
-                            "E0850",
-                            whole,
-                            "bytes must be written as pairs of hexadecimal digits",
-                        )
-                    });
-            }
+        if word == "bytes"
+            && let Some(Token::Str(text)) = self.peek().cloned()
+        {
+            let (_, s) = self.next().unwrap_or((Token::Newline, span.clone()));
+            let whole = span.start..s.end;
+            let hex = &text[1..text.len() - 1];
+            return parse_hex(hex)
+                .map(|b| (Value::Bytes(b), whole.clone()))
+                .ok_or_else(|| {
+                    AsmError::new(
+                        "E0850",
+                        whole,
+                        "bytes must be written as pairs of hexadecimal digits",
+                    )
+                });
         }
         let value = match word {
             "true" => Value::Bool(true),
@@ -303,7 +301,7 @@ fn numbered(word: &str, prefix: char) -> Option<u32> {
 }
 
 fn parse_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

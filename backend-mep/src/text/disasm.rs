@@ -84,11 +84,11 @@ pub fn disassemble(module: &Module) -> String {
         let indent = 4 + 2 * depth;
         let mut line = format!("{:indent$}{}", "", instruction.opcode().mnemonic());
         write_operands(&mut line, module, instruction, offsets[index + 1], &labels);
-        if let Instruction::SinkReturn { .. } = instruction {
-            if let Some(names) = module.return_names(offset) {
-                line.push_str(" names=");
-                string_list(&mut line, names);
-            }
+        if let Instruction::SinkReturn { .. } = instruction
+            && let Some(names) = module.return_names(offset)
+        {
+            line.push_str(" names=");
+            string_list(&mut line, names);
         }
         if let Some(loc) = module.debug.as_ref().and_then(|d| d.location(offset)) {
             let _ = write!(line, " @{}:{}..{}", loc.file, loc.start, loc.end);
@@ -173,10 +173,10 @@ fn branch_labels(module: &Module, offsets: &[u32]) -> BTreeMap<u32, String> {
     for (index, instruction) in module.code.iter().enumerate() {
         if let Instruction::FlowBranchIf { offset, .. } = instruction {
             let target = offsets[index + 1] as i64 + offset.0 as i64;
-            if let Ok(t) = u32::try_from(target) {
-                if offsets.binary_search(&t).is_ok() {
-                    targets.push(t);
-                }
+            if let Ok(t) = u32::try_from(target)
+                && offsets.binary_search(&t).is_ok()
+            {
+                targets.push(t);
             }
         }
     }
