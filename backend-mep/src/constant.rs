@@ -140,7 +140,13 @@ impl Constant {
             1 => match r.u8("bool constant")? {
                 0 => Constant::Bool(false),
                 1 => Constant::Bool(true),
-                _ => return Err(MepError::new(at, ErrorKind::UnknownConstantTag { tag })),
+                _ => {
+                    let reason = "a bool constant's value byte must be 0 or 1";
+                    return Err(MepError::new(
+                        at + 1,
+                        ErrorKind::BadConstantValue { reason },
+                    ));
+                }
             },
             2 => Constant::Int(r.i64("int constant")?),
             3 => Constant::Float(r.f64("float constant")?),

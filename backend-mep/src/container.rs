@@ -20,7 +20,7 @@ pub const MAGIC: [u8; 8] = [0x89, b'M', b'E', b'P', 0x0D, 0x0A, 0x1A, 0x0A];
 pub const HEADER_LEN: usize = 16;
 
 /// Section ids. Standard sections appear at most once, in increasing id
-/// order; custom sections (128-255) may follow in any order.
+/// order; custom sections (128-255) come after all of them, in any order.
 pub mod section {
     pub const CONSTANTS: u8 = 1;
     pub const MODELS: u8 = 2;
@@ -55,7 +55,7 @@ pub fn encode(module: &Module) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION_MAJOR.to_le_bytes());
-    out.extend_from_slice(&VERSION_MINOR.to_le_bytes());
+    out.extend_from_slice(&module.minor_version.to_le_bytes());
     out.extend_from_slice(&module.flags.to_le_bytes());
 
     let mut payload = Vec::new();
@@ -165,6 +165,15 @@ pub fn decode(bytes: &[u8], options: DecodeOptions) -> Result<(Module, FileLayou
             },
         )));
     }
+    // The version first: another major version may lay out even the checksum differently.
+    let major = u16::from_le_bytes([bytes[8], bytes[9]]);
+    let minor = u16::from_le_bytes([bytes[10], bytes[11]]);
+    if major != VERSION_MAJOR {
+        return Err(one(MepError::new(
+            8,
+            ErrorKind::UnsupportedVersion { major, minor },
+        )));
+    }
     let (body, trailer) = bytes.split_at(bytes.len() - 4);
     let stored = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
     let computed = crc32fast::hash(body);
@@ -176,15 +185,7 @@ pub fn decode(bytes: &[u8], options: DecodeOptions) -> Result<(Module, FileLayou
     }
 
     let mut r = Reader::new(body, 0);
-    r.bytes(MAGIC.len(), "magic").map_err(one)?;
-    let major = r.u16("version").map_err(one)?;
-    let minor = r.u16("version").map_err(one)?;
-    if major != VERSION_MAJOR {
-        return Err(one(MepError::new(
-            8,
-            ErrorKind::UnsupportedVersion { major, minor },
-        )));
-    }
+    r.bytes(MAGIC.len() + 4, "header").map_err(one)?;
     let flags = r.u32("flags").map_err(one)?;
     if flags & !KNOWN_FLAGS != 0 {
         return Err(one(MepError::new(12, ErrorKind::UnknownFlags { flags })));
@@ -192,8 +193,10 @@ pub fn decode(bytes: &[u8], options: DecodeOptions) -> Result<(Module, FileLayou
 
     let mut module = Module {
         flags,
+        minor_version: minor,
         ..Module::default()
     };
+    let mut seen_custom = false;
     let mut layout = FileLayout::default();
     let mut previous = 0u8;
     let mut seen_required = [false; 3];
@@ -203,7 +206,16 @@ pub fn decode(bytes: &[u8], options: DecodeOptions) -> Result<(Module, FileLayou
         let id = r.u8("section id").map_err(one)?;
         let payload = r.blob("section").map_err(one)?;
         let payload_offset = at + 5;
-        if id < section::FIRST_CUSTOM {
+        if id >= section::FIRST_CUSTOM {
+            seen_custom = true;
+        } else {
+            if seen_custom {
+                let previous = section::FIRST_CUSTOM;
+                return Err(one(MepError::new(
+                    at,
+                    ErrorKind::SectionOrder { id, previous },
+                )));
+            }
             if !(section::CONSTANTS..=section::DEBUG).contains(&id) {
                 return Err(one(MepError::new(at, ErrorKind::UnknownSection { id })));
             }

@@ -71,6 +71,12 @@ pub enum ErrorKind {
     UnknownConstantTag {
         tag: u8,
     },
+    BadConstantValue {
+        reason: &'static str,
+    },
+    StrictModelWithoutHash {
+        model: u8,
+    },
     InvalidUtf8 {
         what: &'static str,
     },
@@ -181,8 +187,11 @@ impl ErrorKind {
             Truncated { .. } => "E0804",
             UnknownSection { .. } | SectionOrder { .. } | MissingSection { .. } => "E0805",
             SectionTrailingBytes { .. } => "E0805",
-            UnknownConstantTag { .. } | InvalidUtf8 { .. } | TooMany { .. } => "E0806",
-            InvalidModelEntry { .. } => "E0807",
+            UnknownConstantTag { .. }
+            | BadConstantValue { .. }
+            | InvalidUtf8 { .. }
+            | TooMany { .. } => "E0806",
+            InvalidModelEntry { .. } | StrictModelWithoutHash { .. } => "E0807",
             UnknownOpcode { .. } => "E0808",
             TruncatedInstruction { .. } => "E0809",
             UndefinedSubtype { .. } => "E0810",
@@ -236,6 +245,10 @@ impl fmt::Display for ErrorKind {
                 f,
                 "unknown section id {id} (custom sections use ids 128-255)"
             ),
+            SectionOrder { id, previous } if *previous >= 128 => write!(
+                f,
+                "section {id} follows a custom section: custom sections come after the standard ones"
+            ),
             SectionOrder { id, previous } => write!(
                 f,
                 "section {id} follows section {previous}: standard sections appear once, in increasing id order"
@@ -248,6 +261,11 @@ impl fmt::Display for ErrorKind {
                 )
             }
             UnknownConstantTag { tag } => write!(f, "unknown constant type tag {tag}"),
+            BadConstantValue { reason } => write!(f, "invalid constant: {reason}"),
+            StrictModelWithoutHash { model } => write!(
+                f,
+                "the header asks for strict model hashes, but model m{model} has no sha256 and size to check"
+            ),
             InvalidUtf8 { what } => write!(f, "{what} is not valid UTF-8"),
             TooMany { what, count, max } => write!(f, "too many {what}: {count} (at most {max})"),
             InvalidModelEntry { reason } => write!(f, "invalid model table entry: {reason}"),
@@ -278,7 +296,9 @@ impl fmt::Display for ErrorKind {
                 found,
             } => write!(
                 f,
-                "{mnemonic} operand `{operand}` needs a {expected} constant, found a {found}"
+                "{mnemonic} operand `{operand}` needs {} {expected} constant, found {} {found}",
+                article(expected),
+                article(found)
             ),
             ModelOutOfRange { id, len } => write!(
                 f,
@@ -360,5 +380,14 @@ impl fmt::Display for ErrorKind {
                 "operand `{operand}` lists {len} slots; a count byte allows at most 255"
             ),
         }
+    }
+}
+
+/// "a" or "an" before a type name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }

@@ -112,6 +112,8 @@ pub struct CustomSection {
 /// [`Program`](crate::Program) from it with [`verify`](crate::verify).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Module {
+    /// The container's minor version (1.x), kept so re-encoding is byte-identical.
+    pub minor_version: u16,
     pub flags: u32,
     pub constants: Vec<Constant>,
     pub models: Vec<ModelEntry>,

@@ -282,6 +282,21 @@ impl ParamArity for ManipOp {
     }
 }
 
+impl ParamArity for ExternKind {
+    fn param_arity(self) -> (u8, u8) {
+        match self {
+            ExternKind::Tokenizer => (0, 1),
+            ExternKind::HostObject => (0, 255),
+        }
+    }
+    fn param_names(self) -> &'static str {
+        match self {
+            ExternKind::Tokenizer => "[padding]",
+            ExternKind::HostObject => "[configuration values]",
+        }
+    }
+}
+
 impl ParamArity for CombineOp {
     fn param_arity(self) -> (u8, u8) {
         (0, 1)

@@ -191,6 +191,7 @@ impl Verifier<'_, '_> {
             }
         }
         self.check_interface();
+        self.check_strict_hashes();
         self.check_debug();
         targets
     }
@@ -309,6 +310,9 @@ impl Verifier<'_, '_> {
             Instruction::TensorManipulate { op, params, .. } => {
                 self.check_params(i, "TENSOR_MANIPULATE", *op, op.name(), params.len())
             }
+            Instruction::ResLoadExtern { kind, params, .. } => {
+                self.check_params(i, "RES_LOAD_EXTERN", *kind, kind.name(), params.len())
+            }
             Instruction::TensorCombine { op, params, .. } => {
                 self.check_params(i, "TENSOR_COMBINE", *op, op.name(), params.len())
             }
@@ -426,11 +430,45 @@ impl Verifier<'_, '_> {
         }
     }
 
+    fn check_strict_hashes(&mut self) {
+        if self.module.flags & crate::module::FLAG_STRICT_MODEL_HASHES == 0 {
+            return;
+        }
+        for (id, model) in self.module.models.iter().enumerate() {
+            if model.sha256.is_none() || model.size.is_none() {
+                let model = id as u8;
+                self.errors.push(MepError::new(
+                    self.base,
+                    ErrorKind::StrictModelWithoutHash { model },
+                ));
+            }
+        }
+    }
+
     fn check_interface(&mut self) {
         let Some(interface) = &self.module.interface else {
             return;
         };
         let code_len = *self.offsets.last().unwrap_or(&0);
+        let mut indices = HashSet::new();
+        for arg in &interface.args {
+            if !indices.insert(arg.index) {
+                let reason = format!("argument {} is named twice", arg.index);
+                self.errors
+                    .push(MepError::new(self.base, ErrorKind::BadInterface { reason }));
+            }
+        }
+        let mut offsets = HashSet::new();
+        for ret in &interface.returns {
+            if !offsets.insert(ret.offset) {
+                let reason = format!(
+                    "the SINK_RETURN at code offset {} is named twice",
+                    ret.offset
+                );
+                self.errors
+                    .push(MepError::new(self.base, ErrorKind::BadInterface { reason }));
+            }
+        }
         for ret in &interface.returns {
             let index = self
                 .offsets

@@ -665,6 +665,7 @@ fn subtype_codes_required_by_the_issue() {
 /// A small module that fills every section, and its file written out by hand.
 fn full_module() -> Module {
     Module {
+        minor_version: 0,
         flags: 1,
         constants: vec![Constant::Int(-2), Constant::Str("hi".into())],
         models: vec![ModelEntry {

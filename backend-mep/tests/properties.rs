@@ -359,6 +359,7 @@ impl Ctx {
             Instruction::TensorManipulate { op, params, .. } => arity(*op, params, rng),
             Instruction::TensorCombine { op, params, .. } => arity(*op, params, rng),
             Instruction::MathAggregate { op, params, .. } => arity(*op, params, rng),
+            Instruction::ResLoadExtern { kind, params, .. } => arity(*kind, params, rng),
             Instruction::StringFormat { format, inputs, .. } => {
                 // Literal text with its braces doubled, and one `{}` per input.
                 let mut literal = || rng.string().replace('{', "{{").replace('}', "}}");
@@ -457,7 +458,19 @@ fn build(seed: &ModuleSeed) -> Module {
             .map(Constant::Int)
             .chain(seed.pool.iter().cloned())
             .collect(),
-        models: seed.models.clone(),
+        models: seed
+            .models
+            .iter()
+            .cloned()
+            .map(|mut m| {
+                // Strict hashes need every model's sha256 and size.
+                if seed.flags & 1 != 0 {
+                    m.sha256.get_or_insert([0xAB; 32]);
+                    m.size.get_or_insert(1);
+                }
+                m
+            })
+            .collect(),
         model_paths: Vec::new(),
         opcodes: plain_opcodes(),
     };
@@ -522,6 +535,11 @@ fn build(seed: &ModuleSeed) -> Module {
             name: name.clone(),
             args: args
                 .iter()
+                .filter({
+                    // Each argument index is named once.
+                    let mut seen = std::collections::HashSet::new();
+                    move |(index, _)| seen.insert(*index)
+                })
                 .map(|(index, name)| ArgInfo {
                     index: *index,
                     name: name.clone(),

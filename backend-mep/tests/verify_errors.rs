@@ -262,8 +262,8 @@ fn checksum_mismatch() {
     // Any flipped byte of a valid file is caught.
     let good = code_file(&[0xAF]);
     for i in 0..good.len() - 4 {
-        if i < 8 {
-            continue; // the magic is checked first
+        if i < 10 {
+            continue; // the magic and the major version are checked first
         }
         let mut bad = good.clone();
         bad[i] ^= 0x40;
@@ -568,13 +568,16 @@ fn unknown_constant_tag() {
         &decode_errors(&bytes),
         &[("E0806", 25, "unknown constant type tag 9")],
     );
-    // A bool whose byte is neither 0 nor 1 is rejected at its tag (25); the
-    // decoder reports it with the same error kind as an unknown tag.
+    // A bool whose value byte (26) is neither 0 nor 1.
     let pool = section(1, &[1, 0, 0, 0, 1, 2]);
     let bytes = seal(cat(&[&header(), &pool, &empty(2), &section(3, &[])]));
     check(
         &decode_errors(&bytes),
-        &[("E0806", 25, "unknown constant type tag 1")],
+        &[(
+            "E0806",
+            26,
+            "invalid constant: a bool constant's value byte must be 0 or 1",
+        )],
     );
 }
 
@@ -834,7 +837,7 @@ fn const_type_mismatch() {
         &[(
             "E0812",
             3,
-            "RES_LOAD_MODEL operand `path` needs a str constant, found a int",
+            "RES_LOAD_MODEL operand `path` needs a str constant, found an int",
         )],
     );
     // EXEC_CTL threads given a str; device given an int.
@@ -867,12 +870,12 @@ fn const_type_mismatch() {
             (
                 "E0812",
                 0,
-                "EXEC_CTL operand `value` needs a int constant, found a str",
+                "EXEC_CTL operand `value` needs an int constant, found a str",
             ),
             (
                 "E0812",
                 4,
-                "EXEC_CTL operand `value` needs a str constant, found a int",
+                "EXEC_CTL operand `value` needs a str constant, found an int",
             ),
         ],
     );
@@ -1744,6 +1747,7 @@ fn slot_list_too_long() {
 #[test]
 fn several_independent_errors_in_one_run() {
     let module = Module {
+        minor_version: 0,
         constants: vec![Constant::Int(3), Constant::Str("{}".into())],
         models: vec![model("a.onnx", &["x"], &["y"])],
         code: vec![
@@ -1819,7 +1823,7 @@ fn several_independent_errors_in_one_run() {
             (
                 "E0812",
                 11,
-                "PREPROC_GET_ID operand `item` needs a str constant, found a int",
+                "PREPROC_GET_ID operand `item` needs a str constant, found an int",
             ),
             (
                 "E0820",
