@@ -36,6 +36,12 @@ pub enum MessageFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     /// Colour when stderr is a terminal and NO_COLOR is not set.
     Auto,
@@ -43,8 +49,85 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Options shared by the commands that compile a recipe.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompileArgs {
+    /// A folder to search for the models, tokenizers and data files a recipe
+    /// names by relative path, after the recipe's own folder. Repeatable; the
+    /// `OMEX_MODEL_PATH` variable (`:`-separated) adds more after these.
+    #[arg(long = "model-path", value_name = "DIR")]
+    pub model_path: Vec<PathBuf>,
+    /// The plan to compile when the file defines several (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a recipe for errors without building it.
+    ///
+    /// Names, arguments, types, shapes and model inputs/outputs (read from the
+    /// ONNX files when they are found) are all checked.
+    Check {
+        /// The recipe (`.plan`, `.mepasm` or `.mep`).
+        file: PathBuf,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Compile a recipe to MEP bytecode.
+    ///
+    /// `--emit` selects what to produce (comma-separated or repeated):
+    /// `mep` (the default: the bytecode, written to `-o`), `asm` (the
+    /// disassembly, on stdout), `ir` (the IR after the last pass, on stdout),
+    /// `ir=after-STAGE` (the IR after one pass: input, normalize, cleanup,
+    /// unloads, slots), `dot` (the dataflow graph as Graphviz DOT, on stdout).
+    Build {
+        /// The recipe (`.plan` or `.mepasm`).
+        file: PathBuf,
+        /// Where to write the bytecode (default: the input with extension `.mep`).
+        #[arg(short, long, value_name = "OUT.mep")]
+        output: Option<PathBuf>,
+        /// What to produce.
+        #[arg(long, value_delimiter = ',', value_name = "KIND")]
+        emit: Vec<String>,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Run a recipe: a `.mep` program, or a source compiled on the fly.
+    ///
+    /// Arguments after `--` are the recipe's command-line arguments.
+    /// File access is limited to the recipe's folder, the working directory
+    /// and the model path, plus `--allow-read` / `--allow-write` folders.
+    Run {
+        /// The recipe (`.plan`, `.mepasm` or `.mep`).
+        target: PathBuf,
+        /// The recipe's arguments (`arg(0)`, `arg(1)`, ...).
+        #[arg(last = true, value_name = "ARG")]
+        args: Vec<String>,
+        /// How to print the returned values: `text`, or `json` (one object on stdout).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        output: OutputFormat,
+        /// Also allow reading files under this folder. Repeatable.
+        #[arg(long = "allow-read", value_name = "DIR")]
+        allow_read: Vec<PathBuf>,
+        /// Also allow writing files under this folder. Repeatable.
+        #[arg(long = "allow-write", value_name = "DIR")]
+        allow_write: Vec<PathBuf>,
+        /// Stop after this many executed instructions.
+        #[arg(long, value_name = "N")]
+        max_steps: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<f64>,
+        /// Print every executed instruction with its operand types and time.
+        #[arg(long)]
+        trace: bool,
+        /// The ONNX Runtime library (`libonnxruntime.so`) to use; also `OMEX_ORT_LIB`.
+        #[arg(long, value_name = "PATH")]
+        ort_lib: Option<PathBuf>,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
     /// Print a `.mep` file as `.mepasm` text.
     ///
     /// A file that decodes but fails verification is still printed; the

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod driver;
 mod mep_diagnostics;
 mod report;
 

@@ -189,7 +189,7 @@ fn missing_file_is_an_input_error() {
     let output = omexc(&["verify", "no/such/file.mep"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("error[E0900]: cannot read `no/such/file.mep`"),
+        stderr(&output).contains("error[E0950]: cannot read `no/such/file.mep`"),
         "{}",
         stderr(&output)
     );
@@ -260,4 +260,64 @@ fn omex_like_unbalanced_loop() -> Vec<u8> {
     b.extend_from_slice(&[0; 4]);
     fix_checksum(&mut b);
     b
+}
+
+#[test]
+fn run_mepasm_prints_and_returns_json() {
+    let output = omexc(&["run", "examples/mep/echo.mepasm", "--output", "json", "--", "World"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines, ["Hello, World!", "Hello, World!", "Hello, World!", r#"{"greeting":"Hello, World!"}"#]);
+}
+
+#[test]
+fn run_reports_a_missing_argument_by_name() {
+    let output = omexc(&["run", "examples/mep/echo.mepasm"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("run_missing_argument", stderr(&output));
+}
+
+#[test]
+fn run_stops_a_runaway_loop() {
+    let dir = temp_dir("runaway");
+    let src = dir.join("spin.mepasm");
+    std::fs::write(
+        &src,
+        ".mep 1.0\n    SRC_CONSTANT out=s0 value=1000000000\n    FLOW_LOOP_START counter=s0\n    FLOW_LOOP_END\n    FLOW_HALT\n",
+    )
+    .unwrap();
+    let output = omexc(&["run", src.to_str().unwrap(), "--max-steps", "1000"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("error[E0911]"), "{}", stderr(&output));
+    let output = omexc(&["run", src.to_str().unwrap(), "--timeout", "0.2"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("error[E0912]"), "{}", stderr(&output));
+}
+
+#[test]
+fn run_refuses_writes_outside_the_sandbox() {
+    let dir = temp_dir("sandbox");
+    let src = dir.join("escape.mepasm");
+    std::fs::write(
+        &src,
+        ".mep 1.0\n    SRC_CONSTANT out=s0 value=\"x\"\n    SRC_CONSTANT out=s1 value=\"../../../../../../tmp/omexc-escape.txt\"\n    SINK_FILE input=s0 path=s1 format=txt\n    FLOW_HALT\n",
+    )
+    .unwrap();
+    let output = omexc(&["run", src.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("error[E0907]"), "{}", stderr(&output));
+    assert!(!Path::new("/tmp/omexc-escape.txt").exists());
+}
+
+#[test]
+fn run_refuses_a_corrupted_program() {
+    let dir = temp_dir("run-corrupt");
+    let mep = assemble_echo(&dir);
+    let mut bytes = std::fs::read(&mep).unwrap();
+    bytes[20] ^= 1;
+    std::fs::write(&mep, &bytes).unwrap();
+    let output = omexc(&["run", mep.to_str().unwrap(), "--", "x"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("error[E0803]: checksum mismatch"), "{}", stderr(&output));
 }

@@ -1,7 +1,10 @@
 //! One module per command.
 
 mod asm;
+mod build;
+mod check;
 mod disasm;
+mod run;
 mod verify;
 
 use std::path::Path;
@@ -21,6 +24,37 @@ pub fn run(command: Command, reporter: &mut Reporter) -> Outcome {
         Command::Disasm { file, output } => disasm::run(&file, output.as_deref(), reporter),
         Command::Verify { file } => verify::run(&file, reporter),
         Command::Asm { file, output } => asm::run(&file, output.as_deref(), reporter),
+        Command::Check { file, compile } => check::run(&file, &compile, reporter),
+        Command::Build {
+            file,
+            output,
+            emit,
+            compile,
+        } => build::run(&file, output.as_deref(), &emit, &compile, reporter),
+        Command::Run {
+            target,
+            args,
+            output,
+            allow_read,
+            allow_write,
+            max_steps,
+            timeout,
+            trace,
+            ort_lib,
+            compile,
+        } => {
+            let options = run::RunOptions {
+                args,
+                output,
+                allow_read,
+                allow_write,
+                max_steps,
+                timeout,
+                trace,
+                ort_lib,
+            };
+            run::run(&target, &compile, options, reporter)
+        }
     };
     match result {
         Ok(()) if !reporter.has_errors() => Outcome::Success,
@@ -34,7 +68,7 @@ pub struct Reported;
 pub fn read_bytes(path: &Path, reporter: &mut Reporter) -> Result<Vec<u8>, Reported> {
     reporter.set_input(path.display().to_string());
     std::fs::read(path).map_err(|e| {
-        reporter.report(io_error("E0900", "read", path, &e));
+        reporter.report(io_error("E0950", "read", path, &e));
         Reported
     })
 }
@@ -44,7 +78,7 @@ pub fn read_text(path: &Path, reporter: &mut Reporter) -> Result<String, Reporte
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         reporter.report(omex_diagnostics::Diagnostic::error(
-            "E0902",
+            "E0952",
             format!(
                 "`{}` is not UTF-8 text (invalid byte at offset {at})",
                 path.display()
@@ -56,7 +90,7 @@ pub fn read_text(path: &Path, reporter: &mut Reporter) -> Result<String, Reporte
 
 pub fn write_file(path: &Path, contents: &[u8], reporter: &mut Reporter) -> Result<(), Reported> {
     std::fs::write(path, contents).map_err(|e| {
-        reporter.report(io_error("E0901", "write", path, &e));
+        reporter.report(io_error("E0951", "write", path, &e));
         Reported
     })
 }

@@ -1,0 +1,20 @@
+//! `omexc check FILE`
+
+use std::path::Path;
+
+use super::Reported;
+use crate::cli::CompileArgs;
+use crate::driver::{self, CompileOptions, ModelPath};
+use crate::report::Reporter;
+
+pub fn run(path: &Path, args: &CompileArgs, reporter: &mut Reporter) -> Result<(), Reported> {
+    reporter.set_input(path.display().to_string());
+    let options = CompileOptions {
+        model_path: ModelPath::new(&args.model_path),
+        plan: args.plan.clone(),
+        keep_ir: Vec::new(),
+    };
+    driver::compile(path, &options, reporter)?;
+    eprintln!("{}: no errors", path.display());
+    Ok(())
+}

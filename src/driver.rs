@@ -1,0 +1,197 @@
+//! Turns any input the toolchain accepts into a verified MEP program.
+//!
+//! | input | front end |
+//! |---|---|
+//! | `*.plan` | the plan DSL: parse, check, lower to IR, passes, emit |
+//! | `*.mepasm` | the MEP assembler |
+//! | `*.mep` | decoded and verified as is |
+
+use std::path::{Path, PathBuf};
+
+use omex_diagnostics::Severity;
+use omex_mep::{Program, text};
+use omex_passes::pipeline::{self, Stage};
+
+use crate::commands::{Reported, read_bytes, read_text};
+use crate::mep_diagnostics::{asm_error, binary_error, verify_error_in_text};
+use crate::report::Reporter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Plan,
+    MepAsm,
+    Mep,
+}
+
+impl SourceKind {
+    pub fn of(path: &Path) -> Option<SourceKind> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("plan") => Some(SourceKind::Plan),
+            Some("mepasm") => Some(SourceKind::MepAsm),
+            Some("mep") => Some(SourceKind::Mep),
+            _ => None,
+        }
+    }
+}
+
+/// Where relative model, tokenizer and data paths are looked up.
+#[derive(Debug, Clone, Default)]
+pub struct ModelPath {
+    pub dirs: Vec<PathBuf>,
+}
+
+impl ModelPath {
+    /// `--model-path` directories first, then the `OMEX_MODEL_PATH` entries.
+    pub fn new(flags: &[PathBuf]) -> Self {
+        let mut dirs = flags.to_vec();
+        if let Some(env) = std::env::var_os("OMEX_MODEL_PATH") {
+            dirs.extend(std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()));
+        }
+        Self { dirs }
+    }
+}
+
+/// The folder a recipe's relative paths start from.
+pub fn recipe_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[derive(Default)]
+pub struct CompileOptions {
+    pub model_path: ModelPath,
+    pub plan: Option<String>,
+    pub keep_ir: Vec<Stage>,
+}
+
+pub struct Built {
+    pub program: Program,
+    /// IR text per requested stage (plans only).
+    pub ir: Vec<(Stage, String)>,
+    pub ir_module: Option<omex_ir::Module>,
+    pub slots_used: Option<usize>,
+    pub max_live: Option<usize>,
+}
+
+pub fn unsupported_input(path: &Path, reporter: &mut Reporter) -> Reported {
+    reporter.set_input(path.display().to_string());
+    reporter.report(
+        omex_diagnostics::Diagnostic::error(
+            "E0953",
+            format!("`{}` is not an input omexc knows", path.display()),
+        )
+        .with_help("give a `.plan` recipe, `.mepasm` assembly or a `.mep` program"),
+    );
+    Reported
+}
+
+/// Front end for a plan: parse, check and lower it to IR.
+pub fn lower_plan(
+    path: &Path,
+    options: &CompileOptions,
+    reporter: &mut Reporter,
+) -> Result<omex_ir::Module, Reported> {
+    let source = read_text(path, reporter)?;
+    let file = reporter
+        .files
+        .add(path.display().to_string(), source.clone());
+    let frontend = omex_frontend_plan::Options {
+        plan_dir: recipe_dir(path),
+        model_path: options.model_path.dirs.clone(),
+        plan: options.plan.clone(),
+    };
+    let (module, diagnostics) =
+        omex_frontend_plan::compile_source(file, &source, &reporter.files, &frontend);
+    reporter.report_all(diagnostics);
+    match module {
+        Some(module) if !reporter.has_errors() => Ok(module),
+        _ => Err(Reported),
+    }
+}
+
+pub fn compile(
+    path: &Path,
+    options: &CompileOptions,
+    reporter: &mut Reporter,
+) -> Result<Built, Reported> {
+    let kind = SourceKind::of(path).ok_or_else(|| unsupported_input(path, reporter))?;
+    match kind {
+        SourceKind::Plan => {
+            let module = lower_plan(path, options, reporter)?;
+            let passes = pipeline::Options {
+                verify_ir: cfg!(debug_assertions),
+                keep_ir: options.keep_ir.clone(),
+                check_host_functions: false,
+            };
+            let compiled = pipeline::compile(module, &passes).map_err(|diagnostics| {
+                reporter.report_all(diagnostics);
+                Reported
+            })?;
+            let host = omex_runtime::HostRegistry::builtin();
+            let program =
+                omex_runtime::verify(compiled.program.into_module(), &host).map_err(|errors| {
+                    for e in &errors {
+                        reporter.report(omex_diagnostics::Diagnostic::error(
+                            e.code(),
+                            e.kind.to_string(),
+                        ));
+                    }
+                    Reported
+                })?;
+            Ok(Built {
+                program,
+                ir: compiled.ir,
+                ir_module: Some(compiled.module),
+                slots_used: Some(compiled.assignment.slots_used),
+                max_live: Some(compiled.max_live),
+            })
+        }
+        SourceKind::MepAsm => {
+            let source = read_text(path, reporter)?;
+            let file = reporter
+                .files
+                .add(path.display().to_string(), source.clone());
+            let assembled = text::assemble(&source).map_err(|errors| {
+                reporter.report_all(errors.iter().map(|e| asm_error(e, file)));
+                Reported
+            })?;
+            let offsets = assembled.module.instruction_offsets();
+            let host = omex_runtime::HostRegistry::builtin();
+            let program = omex_runtime::verify(assembled.module, &host).map_err(|errors| {
+                reporter.report_all(errors.iter().map(|e| {
+                    verify_error_in_text(e, &offsets, &assembled.instruction_spans, file)
+                }));
+                Reported
+            })?;
+            Ok(Built {
+                program,
+                ir: Vec::new(),
+                ir_module: None,
+                slots_used: None,
+                max_live: None,
+            })
+        }
+        SourceKind::Mep => {
+            let bytes = read_bytes(path, reporter)?;
+            let host = omex_runtime::HostRegistry::builtin();
+            let program = omex_runtime::load(&bytes, &host).map_err(|errors| {
+                let name = path.display().to_string();
+                reporter.report_all(
+                    errors
+                        .iter()
+                        .map(|e| binary_error(e, &bytes, &name, Severity::Error)),
+                );
+                Reported
+            })?;
+            Ok(Built {
+                program,
+                ir: Vec::new(),
+                ir_module: None,
+                slots_used: None,
+                max_live: None,
+            })
+        }
+    }
+}
