@@ -51,7 +51,11 @@ pub fn to_json(diagnostic: &Diagnostic, files: &SourceFiles, fallback_file: &str
         })
     });
     let mut message = diagnostic.message.clone();
-    if let Some(label) = diagnostic.labels.iter().find(|l| Some(l.span) == primary && !l.message.is_empty()) {
+    if let Some(label) = diagnostic
+        .labels
+        .iter()
+        .find(|l| Some(l.span) == primary && !l.message.is_empty())
+    {
         message = format!("{message}: {}", label.message);
     }
     json!({

@@ -128,17 +128,33 @@ fn port(info: &ValueInfoProto) -> ModelPort {
                 .collect()
         }),
     };
-    ModelPort { name: info.name.clone(), ty }
+    ModelPort {
+        name: info.name.clone(),
+        ty,
+    }
 }
 
 /// Reads the signature from ONNX bytes.
 pub fn signature_from_bytes(bytes: &[u8]) -> Result<Signature, Error> {
     let model = ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
-    let graph = model.graph.ok_or_else(|| Error::NotOnnx("the file has no graph".into()))?;
-    let initializers: std::collections::HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
-    let inputs = graph.input.iter().filter(|i| !initializers.contains(i.name.as_str())).map(port).collect();
+    let graph = model
+        .graph
+        .ok_or_else(|| Error::NotOnnx("the file has no graph".into()))?;
+    let initializers: std::collections::HashSet<&str> =
+        graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs = graph
+        .input
+        .iter()
+        .filter(|i| !initializers.contains(i.name.as_str()))
+        .map(port)
+        .collect();
     let outputs = graph.output.iter().map(port).collect();
-    Ok(Signature { inputs, outputs, size: bytes.len() as u64, sha256: Sha256::digest(bytes).into() })
+    Ok(Signature {
+        inputs,
+        outputs,
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes).into(),
+    })
 }
 
 pub fn read_signature(path: &Path) -> Result<Signature, Error> {
@@ -152,7 +168,8 @@ mod tests {
 
     #[test]
     fn reads_the_shared_minilm_signature() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/minilm-l6-int8/model.onnx");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/models/minilm-l6-int8/model.onnx");
         let sig = read_signature(&path).unwrap();
         let names: Vec<&str> = sig.inputs.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["input_ids", "attention_mask", "token_type_ids"]);
@@ -167,7 +184,10 @@ mod tests {
 
     #[test]
     fn garbage_is_not_onnx() {
-        assert!(matches!(signature_from_bytes(b"\xff\xff\xff"), Err(Error::NotOnnx(_))));
+        assert!(matches!(
+            signature_from_bytes(b"\xff\xff\xff"),
+            Err(Error::NotOnnx(_))
+        ));
         assert!(matches!(signature_from_bytes(b""), Err(Error::NotOnnx(_))));
     }
 }
