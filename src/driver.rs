@@ -107,6 +107,13 @@ pub fn lower_plan(
     reporter.report_all(diagnostics);
     match module {
         Some(module) if !reporter.has_errors() => Ok(module),
+        None if !reporter.has_errors() => {
+            reporter.report(omex_diagnostics::Diagnostic::error(
+                "E0799",
+                "internal compiler error: the front end produced no IR and no error",
+            ));
+            Err(Reported)
+        }
         _ => Err(Reported),
     }
 }
