@@ -15,6 +15,7 @@ const RECIPE: &str = r#".mep 1.0
 .plan "embed"
 .arg 0 "text"
 .model m0 "model.onnx" format="onnx" inputs=["input_ids", "attention_mask", "token_type_ids"] outputs=["last_hidden_state"]
+    THREADS
     SRC_CMD_ARG out=s0 arg=0
     SRC_CONSTANT out=s20 value=false
     RES_LOAD_EXTERN out=s1 repo="tokenizer.json" kind=tokenizer params=[s20]
@@ -99,12 +100,19 @@ fn main() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/minilm-l6-int8")
     });
 
+    // BENCH_THREADS=N sets the intra-op threads of both sides (default: ONNX Runtime's).
+    let threads: Option<usize> = std::env::var("BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok());
     let env = omex_runtime::provision::ort_environment(None).expect("ONNX Runtime");
     let mut tokenizer =
         tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).expect("tokenizer");
     tokenizer.with_padding(None);
-    let session = Session::builder(&env)
-        .expect("builder")
+    let mut builder = Session::builder(&env).expect("builder");
+    if let Some(n) = threads {
+        builder = builder.with_intra_threads(n).expect("threads");
+    }
+    let session = builder
         .commit_from_file(dir.join("model.onnx"))
         .expect("session");
     let fast = std::env::var("BENCH_ENCODE_FAST").is_ok_and(|v| v == "1");
@@ -113,9 +121,16 @@ fn main() {
         session,
         fast,
     };
-    println!("direct tokenization: {}", if fast { "encode_fast" } else { "encode" });
+    println!(
+        "direct tokenization: {}",
+        if fast { "encode_fast" } else { "encode" }
+    );
 
-    let assembled = omex_mep::text::assemble(RECIPE).expect("assembles");
+    let recipe = RECIPE.replace(
+        "THREADS",
+        &threads.map_or(String::new(), |n| format!("EXEC_CTL ctl=threads value={n}")),
+    );
+    let assembled = omex_mep::text::assemble(&recipe).expect("assembles");
     let program =
         omex_runtime::verify(assembled.module, &HostRegistry::builtin()).expect("verifies");
     let mut vm = Vm::new(

@@ -114,14 +114,21 @@ impl HostRegistry {
             (2, 2),
             (1, 1),
             "list, value -> a new list with the value at the end",
-            |i, _| match &i[0] {
-                Value::List(l) => {
-                    let mut items = Vec::with_capacity(l.len() + 1);
-                    items.extend(l.iter().cloned());
-                    items.push(i[1].clone());
-                    Ok(vec![Value::list(items)])
+            |i, _| {
+                if nesting(&i[1], 1) > MAX_NESTING {
+                    return Err(RuntimeError::value(format!(
+                        "values would nest more than {MAX_NESTING} lists deep"
+                    )));
                 }
-                other => Err(type_mismatch("list_append", "a list", other)),
+                match &i[0] {
+                    Value::List(l) => {
+                        let mut items = Vec::with_capacity(l.len() + 1);
+                        items.extend(l.iter().cloned());
+                        items.push(i[1].clone());
+                        Ok(vec![Value::list(items)])
+                    }
+                    other => Err(type_mismatch("list_append", "a list", other)),
+                }
             },
         );
         r.register(
@@ -265,6 +272,31 @@ impl HostRegistry {
 
 // ---------------------------------------------------------------------------
 // Built-ins
+
+/// How deep `list_append` lets lists nest (deeper values would make
+/// printing and dropping them recursive without bound).
+const MAX_NESTING: usize = 64;
+
+/// The nesting depth of lists and dicts in a value (starting at `depth`),
+/// counted up to just past [`MAX_NESTING`].
+fn nesting(v: &Value, depth: usize) -> usize {
+    if depth > MAX_NESTING {
+        return depth;
+    }
+    match v {
+        Value::List(l) => l
+            .iter()
+            .map(|x| nesting(x, depth + 1))
+            .max()
+            .unwrap_or(depth + 1),
+        Value::Dict(d) => d
+            .iter()
+            .map(|(_, x)| nesting(x, depth + 1))
+            .max()
+            .unwrap_or(depth + 1),
+        _ => depth,
+    }
+}
 
 fn float_tensor<'v>(v: &'v Value, what: &str) -> Result<&'v Tensor> {
     let t = want_tensor(v, what)?;

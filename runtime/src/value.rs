@@ -218,27 +218,10 @@ impl Value {
         }
     }
 
-    /// The value of parsed JSON: integers become ints, other numbers floats,
-    /// arrays lists, objects dicts (in file order is not kept by serde_json:
-    /// keys come sorted).
-    pub fn from_json(j: &serde_json::Value) -> Value {
-        match j {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            serde_json::Value::String(s) => Value::str(s),
-            serde_json::Value::Array(a) => Value::list(a.iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(o) => {
-                let mut d = Dict::with_capacity(o.len());
-                for (k, v) in o {
-                    d.insert(k.as_str(), Value::from_json(v));
-                }
-                Value::dict(d)
-            }
-        }
+    /// Parses JSON text: integers that fit i64 become ints, other numbers
+    /// floats, arrays lists, objects dicts (keys in file order).
+    pub fn parse_json(text: &str) -> std::result::Result<Value, serde_json::Error> {
+        serde_json::from_str::<json_in::JsonValue>(text).map(|j| j.0)
     }
 
     /// JSON form: tensors as `{"dtype", "shape", "data"}` with the data flat
@@ -271,6 +254,80 @@ impl Value {
                 "type": "audio", "sample_rate": a.sample_rate, "samples": a.samples.len()
             }),
             Value::Host(h) => json!({"type": h.type_name()}),
+        }
+    }
+}
+
+/// Deserialising JSON straight into values, keeping the key order of objects.
+mod json_in {
+    use std::fmt;
+
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    use super::{Dict, Value};
+
+    pub struct JsonValue(pub Value);
+
+    impl<'de> Deserialize<'de> for JsonValue {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(JsonVisitor)
+        }
+    }
+
+    struct JsonVisitor;
+
+    impl<'de> Visitor<'de> for JsonVisitor {
+        type Value = JsonValue;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_bool<E>(self, b: bool) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::Bool(b)))
+        }
+
+        fn visit_i64<E>(self, i: i64) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::Int(i)))
+        }
+
+        fn visit_u64<E>(self, u: u64) -> Result<JsonValue, E> {
+            Ok(JsonValue(match i64::try_from(u) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Float(u as f64),
+            }))
+        }
+
+        fn visit_f64<E>(self, f: f64) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::Float(f)))
+        }
+
+        fn visit_str<E>(self, s: &str) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::str(s)))
+        }
+
+        fn visit_unit<E>(self) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::Null))
+        }
+
+        fn visit_none<E>(self) -> Result<JsonValue, E> {
+            Ok(JsonValue(Value::Null))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonValue, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(JsonValue(v)) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(JsonValue(Value::list(items)))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonValue, A::Error> {
+            let mut d = Dict::new();
+            while let Some((k, JsonValue(v))) = map.next_entry::<String, JsonValue>()? {
+                d.insert(k, v);
+            }
+            Ok(JsonValue(Value::dict(d)))
         }
     }
 }

@@ -102,7 +102,7 @@ fn png_wav_npy_and_text_files_decode_back() {
     SRC_FILE_CONTENT out=s13 path=s12 mode=text
     SRC_FILE_CONTENT out=s14 path=s9 mode=binary
     TENSOR_INFO op=len out=s15 input=s14
-    SINK_RETURN values=[s2, s13, s15] names=["pixels", "text", "wav_bytes"]
+    SINK_RETURN values=[s2, s13, s15, s3] names=["pixels", "text", "wav_bytes", "image"]
 "#;
     let mut h = harness(src, sandboxed(&dir), "");
     let out = h.vm.run().expect("runs");
@@ -150,6 +150,8 @@ fn png_wav_npy_and_text_files_decode_back() {
     assert_eq!(back.to_string(), Tensor::F32(pixels.clone()).to_string());
 
     let j = out.to_json();
+    assert_eq!(j["image"]["dtype"], json!("uint8"));
+    assert_eq!(j["image"]["shape"], json!([4, 5, 3]));
     assert_eq!(j["text"], json!("hello\nworld"));
     assert_eq!(j["wav_bytes"], json!(44 + 2 * 6));
 }
@@ -160,7 +162,7 @@ fn data_files_load_json_and_lines() {
     std::fs::write(dir.path().join("labels.txt"), "cat\ndog\nbird\n").expect("write");
     std::fs::write(
         dir.path().join("config.json"),
-        r#"{"k": 3, "name": "x", "scale": 0.5, "list": [1, 2]}"#,
+        r#"{"name": "x", "k": 3, "scale": 0.5, "list": [1, 2]}"#,
     )
     .expect("write");
     let src = r#".mep 1.0
@@ -168,7 +170,8 @@ fn data_files_load_json_and_lines() {
     RES_LOAD_DATAFILE out=s1 file_type=json path="config.json"
     SRC_CONSTANT out=s2 value="k"
     TENSOR_EXTRACT out=s3 tensor=s1 index=s2
-    SINK_RETURN values=[s0, s1, s3] names=["labels", "config", "k"]
+    STRING_FORMAT out=s4 format="{}" inputs=[s1]
+    SINK_RETURN values=[s0, s1, s3, s4] names=["labels", "config", "k", "shown"]
 "#;
     let mut h = harness(src, sandboxed(&dir), "");
     let out = h.vm.run().expect("runs");
@@ -179,6 +182,11 @@ fn data_files_load_json_and_lines() {
         json!({"k": 3, "name": "x", "scale": 0.5, "list": [1, 2]})
     );
     assert_eq!(j["k"], json!(3));
+    // Dicts keep the file's key order.
+    assert_eq!(
+        j["shown"],
+        json!(r#"{"name": "x", "k": 3, "scale": 0.5, "list": [1, 2]}"#)
+    );
 }
 
 fn sandbox_error(dir: &TempDir, src: &str) -> omex_runtime::RuntimeError {

@@ -204,15 +204,19 @@ fn static_contract_names_must_exist_in_the_model() {
 
 #[test]
 fn strict_model_hashes_are_checked() {
-    let src = r#".mep 1.0
-.flags strict_model_hashes
-.model m0 "model.onnx" format="onnx" sha256="0000000000000000000000000000000000000000000000000000000000000000"
-    RES_LOAD_MODEL model=m0 path="model.onnx"
-"#;
-    let mut h = harness(src, minilm_options(), "");
-    let e = h.vm.run().expect_err("hash mismatch");
-    assert_eq!(e.kind, ErrorKind::Model);
-    assert!(e.message.contains("has sha256"), "{e}");
+    let size = std::fs::metadata(minilm_dir().join("model.onnx"))
+        .expect("model")
+        .len();
+    let zeros = "0".repeat(64);
+    for (size, expected) in [(size, "has sha256"), (1, "the model table says 1")] {
+        let src = format!(
+            ".mep 1.0\n.flags strict_model_hashes\n.model m0 \"model.onnx\" format=\"onnx\" sha256=\"{zeros}\" size={size}\n    RES_LOAD_MODEL model=m0 path=\"model.onnx\"\n"
+        );
+        let mut h = harness(&src, minilm_options(), "");
+        let e = h.vm.run().expect_err("hash mismatch");
+        assert_eq!(e.kind, ErrorKind::Model);
+        assert!(e.message.contains(expected), "{e}");
+    }
 }
 
 #[test]

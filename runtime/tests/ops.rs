@@ -499,3 +499,61 @@ fn outputs_use_interface_names_or_positions() {
     assert!(out.is_empty());
     assert!(matches!(Value::Int(1).as_int(), Some(1)));
 }
+
+#[test]
+fn spec_corner_cases() {
+    let (out, _) = run_ok(
+        r#".mep 1.0
+    SRC_CONSTANT out=s0 value=int[0, 1, 2, 3, 4, 5]
+    TENSOR_CREATE out=s1 dtype=i64 op=from_py params=[s0]
+    SRC_CONSTANT out=s2 value=0
+    SRC_CONSTANT out=s3 value=null
+    SRC_CONSTANT out=s4 value=-2
+    TENSOR_MANIPULATE op=slice out=s5 input=s1 params=[s2, s3, s3, s4]
+    SRC_CONSTANT out=s6 value=int[7]
+    TENSOR_CREATE out=s7 dtype=f32 op=from_py params=[s6]
+    TENSOR_INFO op=to_py out=s8 input=s7
+    SRC_CONSTANT out=s9 value=2.5
+    MATH_UNARY op=softmax out=s10 input=s9
+    MATH_UNARY op=round out=s11 input=s9
+    SINK_RETURN values=[s5, s8, s10, s11] names=["reversed", "item", "softmax", "round"]
+"#,
+    );
+    let j = out.to_json();
+    assert_eq!(
+        j["reversed"],
+        json!({"dtype": "int64", "shape": [3], "data": [5, 3, 1]})
+    );
+    assert_eq!(j["item"], json!(7.0));
+    assert_eq!(j["softmax"], json!(1.0));
+    assert_eq!(j["round"], json!(2.0));
+    let e = run_err(
+        r#".mep 1.0
+    SRC_CONSTANT out=s0 value=f32[1.0, 2.0]
+    TENSOR_CREATE out=s1 dtype=f32 op=from_py params=[s0]
+    ANALYSIS_TOP_K input=s1 k=3 indices=s2 values=s3
+"#,
+    );
+    assert_eq!(e.kind, ErrorKind::Value);
+    assert!(
+        e.message
+            .contains("k = 3 is larger than the last axis (2 values)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn list_nesting_is_bounded() {
+    let e = run_err(
+        r#".mep 1.0
+    SRC_CONSTANT out=s0 value=int[]
+    SRC_CONSTANT out=s1 value=int[]
+    SRC_CONSTANT out=s2 value=1000
+    FLOW_LOOP_START counter=s2
+      EXTERN_CALL_FUNC func="list_append" inputs=[s1, s0] outputs=[s0]
+    FLOW_LOOP_END
+"#,
+    );
+    assert_eq!(e.kind, ErrorKind::Value);
+    assert!(e.message.contains("nest more than 64 lists deep"), "{e}");
+}

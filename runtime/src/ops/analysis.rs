@@ -55,12 +55,19 @@ fn ranked(scores: &[f64]) -> Vec<usize> {
     order
 }
 
-/// `ANALYSIS_TOP_K`: the `k` largest values of the last vector (fewer if it
-/// is shorter), as an i64 index tensor and an f32 value tensor, both `[k]`.
+/// `ANALYSIS_TOP_K`: the `k` largest values of the last vector, as an i64
+/// index tensor and an f32 value tensor, both `[k]`. `k` larger than the
+/// vector fails.
 pub fn top_k(input: &Value, k: u8) -> Result<(Tensor, Tensor)> {
     let scores = last_vector(input, "ANALYSIS_TOP_K")?;
+    let k = k as usize;
+    if k > scores.len() {
+        return Err(RuntimeError::value(format!(
+            "ANALYSIS_TOP_K: k = {k} is larger than the last axis ({} values)",
+            scores.len()
+        )));
+    }
     let order = ranked(&scores);
-    let k = (k as usize).min(scores.len());
     let idx: Vec<i64> = order[..k].iter().map(|&i| i as i64).collect();
     let vals: Vec<f32> = order[..k].iter().map(|&i| scores[i] as f32).collect();
     Ok((Tensor::from_vec(&[k], idx)?, Tensor::from_vec(&[k], vals)?))

@@ -2,7 +2,7 @@
 
 use omex_mep::subtype::{CreateOp, RandomDist};
 
-use super::{check_size, nums_to_tensor, value_to_tensor};
+use super::{check_size, filled, nums_to_tensor, value_to_tensor};
 use crate::error::{Result, RuntimeError};
 use crate::rng::Rng;
 use crate::tensor::{DType, Num, Tensor};
@@ -22,22 +22,22 @@ pub fn create(dtype: DType, op: CreateOp, params: &[&Value]) -> Result<Tensor> {
         CreateOp::Arange => arange(dtype, params, &what),
         CreateOp::Zeros | CreateOp::Ones => {
             let shape = want_shape(param(0)?, &format!("{what} shape"))?;
-            let n = check_size(&shape, &what)?;
+            check_size(&shape, &what)?;
             let fill = if op == CreateOp::Ones {
                 Num::Int(1)
             } else {
                 Num::Int(0)
             };
-            nums_to_tensor(&shape, &vec![fill; n], dtype)
+            Ok(filled(&shape, fill, dtype))
         }
         CreateOp::Full => {
             let shape = want_shape(param(0)?, &format!("{what} shape"))?;
-            let n = check_size(&shape, &what)?;
+            check_size(&shape, &what)?;
             let v = param(1)?;
             let fill = v
                 .as_num()
                 .ok_or_else(|| type_mismatch(&format!("{what} value"), "a number or a bool", v))?;
-            nums_to_tensor(&shape, &vec![fill; n], dtype)
+            Ok(filled(&shape, fill, dtype))
         }
     }
 }
@@ -98,15 +98,13 @@ pub fn random(dtype: DType, dist: RandomDist, shape: &Value, seed: &Value) -> Re
     let n = check_size(&shape, &what)?;
     let seed = want_int(seed, &format!("{what} seed"))?;
     let mut rng = Rng::new(seed as u64);
-    let data: Vec<Num> = (0..n)
-        .map(|_| {
-            Num::Float(match dist {
-                RandomDist::Gaussian => rng.gaussian(),
-                RandomDist::Uniform => rng.next_f64(),
-            })
+    let data: Vec<f64> = (0..n)
+        .map(|_| match dist {
+            RandomDist::Gaussian => rng.gaussian(),
+            RandomDist::Uniform => rng.next_f64(),
         })
         .collect();
-    nums_to_tensor(&shape, &data, dtype)
+    Ok(Tensor::from_vec(&shape, data)?.cast(dtype))
 }
 
 #[cfg(test)]

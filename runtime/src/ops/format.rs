@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use omex_mep::subtype::ImageRange;
 
 use crate::error::{Result, RuntimeError};
-use crate::tensor::{DType, shape_str};
-use crate::value::{Audio, Image, Value, type_mismatch, want_f64_list, want_int, want_int_list};
+use crate::tensor::{DType, Tensor, shape_str};
+use crate::value::{Image, Value, type_mismatch, want_f64_list, want_int, want_int_list};
 
 /// `STRING_FORMAT`: each `{}` takes the display form of the next value;
 /// `{{` and `}}` are literal braces.
@@ -95,8 +95,9 @@ pub fn text_table(labels: &Value, indices: &Value, values: &Value) -> Result<Str
 }
 
 /// `FORMAT_TO_IMAGE`: a `[H, W]`, `[C, H, W]` or `[1, C, H, W]` tensor
-/// (C = 1, 3 or 4) mapped from `range` onto 0..=255, rounded and clamped.
-pub fn to_image(input: &Value, range: ImageRange) -> Result<Image> {
+/// (C = 1, 3 or 4) mapped from `range` onto 0..=255, rounded and clamped,
+/// as a `u8` tensor `[H, W, C]` (channels interleaved, as image files store them).
+pub fn to_image(input: &Value, range: ImageRange) -> Result<Tensor> {
     let what = "FORMAT_TO_IMAGE";
     let Value::Tensor(t) = input else {
         return Err(type_mismatch(what, "a tensor", input));
@@ -121,16 +122,14 @@ pub fn to_image(input: &Value, range: ImageRange) -> Result<Image> {
             shape_str(t.shape())
         )));
     }
-    let (width, height) = match (u32::try_from(w), u32::try_from(h)) {
-        (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),
-        _ => {
-            return Err(RuntimeError::shape(format!(
-                "{what}: the image size {h}x{w} is not valid"
-            )));
-        }
-    };
+    if h == 0 || w == 0 || u32::try_from(h).is_err() || u32::try_from(w).is_err() {
+        return Err(RuntimeError::shape(format!(
+            "{what}: the image size {h}x{w} is not valid"
+        )));
+    }
     let data = t.to_f32();
-    let flat: Vec<f32> = data.iter().copied().collect();
+    let data = data.as_standard_layout();
+    let flat = data.as_slice().unwrap_or(&[]);
     let map = |x: f32| -> u8 {
         let v = match range {
             ImageRange::Unit => x * 255.0,
@@ -151,6 +150,38 @@ pub fn to_image(input: &Value, range: ImageRange) -> Result<Image> {
             pixels[p * c + ch] = map(flat[ch * plane + p]);
         }
     }
+    Tensor::from_vec(&[h, w, c], pixels)
+}
+
+/// The image in a `u8` tensor `[H, W]` or `[H, W, C]` (C = 1, 3 or 4).
+pub fn tensor_image(t: &Tensor) -> Result<Image> {
+    let what = "SINK_FILE png";
+    if t.dtype() != DType::U8 {
+        return Err(RuntimeError::type_error(format!(
+            "{what}: expected an 8-bit image (a u8 tensor [H, W] or [H, W, C]), found {}",
+            t.describe()
+        ))
+        .with_help("convert the tensor with FORMAT_TO_IMAGE first"));
+    }
+    let (h, w, c) = match *t.shape() {
+        [h, w] => (h, w, 1),
+        [h, w, c] if matches!(c, 1 | 3 | 4) => (h, w, c),
+        _ => {
+            return Err(RuntimeError::shape(format!(
+                "{what}: expected a u8 tensor [H, W] or [H, W, C] with C = 1, 3 or 4, found {}",
+                t.describe()
+            )));
+        }
+    };
+    let (Ok(width), Ok(height)) = (u32::try_from(w), u32::try_from(h)) else {
+        return Err(RuntimeError::shape(format!(
+            "{what}: the image is too large"
+        )));
+    };
+    let pixels = match t {
+        Tensor::U8(a) => a.iter().copied().collect(),
+        _ => Vec::new(),
+    };
     Ok(Image {
         width,
         height,
@@ -159,9 +190,10 @@ pub fn to_image(input: &Value, range: ImageRange) -> Result<Image> {
     })
 }
 
-/// `FORMAT_TO_AUDIO`: samples in [-1, 1] (any shape, flattened) at `rate`
-/// Hz, as 16-bit PCM mono WAV.
-pub fn to_audio(input: &Value, rate: &Value) -> Result<Audio> {
+/// `FORMAT_TO_AUDIO`: samples in [-1, 1] at `rate` Hz as a 16-bit PCM WAV
+/// file. A 1-d tensor is mono; a 2-d tensor `[C, N]` has C channels (channel
+/// axis first); leading axes of size 1 are ignored.
+pub fn to_audio(input: &Value, rate: &Value) -> Result<Vec<u8>> {
     let what = "FORMAT_TO_AUDIO";
     let Value::Tensor(t) = input else {
         return Err(type_mismatch(what, "a tensor of samples", input));
@@ -178,25 +210,41 @@ pub fn to_audio(input: &Value, rate: &Value) -> Result<Audio> {
         .ok()
         .filter(|r| *r > 0)
         .ok_or_else(|| RuntimeError::value(format!("{what}: invalid sample rate {rate}")))?;
-    let samples: Vec<i16> = t
-        .to_f32()
-        .iter()
-        .map(|&x| {
-            let x = if x.is_nan() { 0.0 } else { x.clamp(-1.0, 1.0) };
-            (x * 32767.0).round() as i16
-        })
-        .collect();
-    let wav = encode_wav(sample_rate, &samples)?;
-    Ok(Audio {
-        sample_rate,
-        samples,
-        wav,
-    })
+    let mut dims: Vec<usize> = t.shape().to_vec();
+    while dims.len() > 1 && dims[0] == 1 {
+        dims.remove(0);
+    }
+    let (channels, frames) = match *dims.as_slice() {
+        [] => (1, 1),
+        [n] => (1, n),
+        [c, n] if (1..=16).contains(&c) => (c, n),
+        _ => {
+            return Err(RuntimeError::shape(format!(
+                "{what}: expected samples [N] or [channels, N] (up to 16 channels), found {}",
+                t.describe()
+            )));
+        }
+    };
+    let data = t.to_f32();
+    let data = data.as_standard_layout();
+    let flat = data.as_slice().unwrap_or(&[]);
+    let to_i16 = |x: f32| -> i16 {
+        let x = if x.is_nan() { 0.0 } else { x.clamp(-1.0, 1.0) };
+        (x * 32767.0).round() as i16
+    };
+    // Channels-first in, interleaved frames out.
+    let mut samples = Vec::with_capacity(channels * frames);
+    for f in 0..frames {
+        for c in 0..channels {
+            samples.push(to_i16(flat.get(c * frames + f).copied().unwrap_or(0.0)));
+        }
+    }
+    encode_wav(sample_rate, channels as u16, &samples)
 }
 
-fn encode_wav(rate: u32, samples: &[i16]) -> Result<Vec<u8>> {
+fn encode_wav(rate: u32, channels: u16, samples: &[i16]) -> Result<Vec<u8>> {
     let spec = hound::WavSpec {
-        channels: 1,
+        channels,
         sample_rate: rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,

@@ -55,12 +55,26 @@ pub fn manipulate(op: ManipOp, input: &Value, params: &[&Value]) -> Result<Tenso
                 .map(|v| want_int(v, &format!("{what} step")))
                 .transpose()?
                 .unwrap_or(1);
-            if step < 1 {
-                return Err(RuntimeError::value(format!(
-                    "{what}: step must be 1 or more, found {step}"
-                )));
+            if step == 0 {
+                return Err(RuntimeError::value(format!("{what}: step must not be 0")));
             }
             let len = t.shape()[ax] as i64;
+            if step < 0 {
+                // Python: start defaults to the last element, end to "before the first".
+                let bound = |i: i64| -> i64 {
+                    let i = if i < 0 { i + len } else { i };
+                    i.clamp(-1, len - 1)
+                };
+                let s = start.map_or(len - 1, bound);
+                let e = end.map_or(-1, bound);
+                let mut picks = Vec::new();
+                let mut i = s;
+                while i > e {
+                    picks.push(i as usize);
+                    i += step;
+                }
+                return Ok(map_tensor!(t, a => a.select(Axis(ax), &picks).into_shared()));
+            }
             let clamp = |i: i64| -> i64 {
                 let i = if i < 0 { i + len } else { i };
                 i.clamp(0, len)
@@ -130,6 +144,12 @@ pub fn manipulate(op: ManipOp, input: &Value, params: &[&Value]) -> Result<Tenso
         }
         ManipOp::Cast => {
             let name = want_str(need(0, "dtype")?, &format!("{what} dtype"))?;
+            if matches!(name, "bf16" | "i16" | "i8") {
+                return Err(RuntimeError::unsupported(format!(
+                    "{what}: dtype {name} is not supported by this runtime"
+                ))
+                .with_help(format!("supported dtypes: {}", dtype_list())));
+            }
             let dtype = DType::parse(name).ok_or_else(|| {
                 RuntimeError::value(format!("{what}: unknown dtype \"{name}\""))
                     .with_help(format!("dtypes: {}", dtype_list()))
@@ -371,8 +391,12 @@ fn num_value(n: Num) -> Value {
     }
 }
 
-/// A tensor as nested lists (a 0-d tensor as a scalar).
+/// A tensor as a plain value: a scalar for a tensor of one element, nested
+/// lists otherwise.
 pub fn to_py(t: &Tensor) -> Value {
+    if let Some(n) = t.single() {
+        return num_value(n);
+    }
     let nums = t.nums();
     fn nest(shape: &[usize], nums: &[Num]) -> Value {
         match shape.split_first() {

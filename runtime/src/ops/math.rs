@@ -339,10 +339,11 @@ pub fn unary(op: UnaryOp, v: &Value) -> Result<Value> {
             Ok(Value::Tensor(Tensor::Bool(t.mapv(|b| !b).into_shared())))
         }
         (UnaryOp::Not, other) => Err(type_mismatch(&what, "a bool or a bool tensor", other)),
+        // Over the last axis, a scalar is a one-element vector.
+        (UnaryOp::Softmax, Value::Int(_) | Value::Float(_)) => Ok(Value::Float(1.0)),
+        (UnaryOp::LogSoftmax, Value::Int(_) | Value::Float(_)) => Ok(Value::Float(0.0)),
         (_, Value::Int(i)) => int_unary(op, *i, &what),
-        (_, Value::Float(f)) => Ok(Value::Float(float_unary(op, *f).ok_or_else(|| {
-            RuntimeError::type_error(format!("{what}: needs a tensor (it works over an axis)"))
-        })?)),
+        (_, Value::Float(f)) => Ok(Value::Float(float_unary(op, *f).unwrap_or(*f))),
         (UnaryOp::Softmax | UnaryOp::LogSoftmax, Value::Tensor(t)) => {
             softmax_tensor(t, op == UnaryOp::LogSoftmax, &what).map(Value::Tensor)
         }
@@ -467,9 +468,10 @@ fn tensor_unary(op: UnaryOp, t: &Tensor, what: &str) -> Result<Tensor> {
 
 fn softmax_tensor(t: &Tensor, log: bool, what: &str) -> Result<Tensor> {
     if t.ndim() == 0 {
-        return Err(RuntimeError::shape(format!(
-            "{what}: needs a tensor with at least one axis, found a 0-d tensor"
-        )));
+        // A 0-d tensor is a one-element vector.
+        let one = crate::tensor::map_tensor!(t.clone(), a => a.insert_axis(Axis(0)));
+        let r = softmax_tensor(&one, log, what)?;
+        return Ok(crate::tensor::map_tensor!(r, a => a.index_axis_move(Axis(0), 0)));
     }
     Ok(match t {
         Tensor::F64(a) => Tensor::F64(softmax_lastaxis(a, log).into_shared()),

@@ -13,8 +13,8 @@ use crate::error::{Result, RuntimeError};
 use crate::tensor::{DType, Num, Tensor, shape_str};
 use crate::value::Value;
 
-/// The largest tensor an instruction may create, in elements (2^31).
-pub const MAX_ELEMENTS: usize = 1 << 31;
+/// The largest tensor an instruction may create, in elements (2^28, 1 GiB of f32).
+pub const MAX_ELEMENTS: usize = 1 << 28;
 
 /// NumPy broadcasting: the shape two shapes broadcast to.
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
@@ -99,6 +99,23 @@ pub fn value_to_tensor(v: &Value, dtype: Option<DType>, what: &str) -> Result<Te
             };
             nums_to_tensor(&shape, &flat, dtype.unwrap_or(inferred))
         }
+    }
+}
+
+/// A tensor of `dtype` and `shape` with every element `fill`.
+pub fn filled(shape: &[usize], fill: Num, dtype: DType) -> Tensor {
+    use crate::tensor::Elem;
+    fn go<T: Elem>(shape: &[usize], fill: Num) -> Tensor {
+        T::wrap(ndarray::ArrayD::from_elem(ndarray::IxDyn(shape), T::from_num(fill)).into_shared())
+    }
+    match dtype {
+        DType::F32 => go::<f32>(shape, fill),
+        DType::F64 => go::<f64>(shape, fill),
+        DType::F16 => go::<half::f16>(shape, fill),
+        DType::I64 => go::<i64>(shape, fill),
+        DType::I32 => go::<i32>(shape, fill),
+        DType::U8 => go::<u8>(shape, fill),
+        DType::Bool => go::<bool>(shape, fill),
     }
 }
 

@@ -421,11 +421,11 @@ impl Vm {
             }
             I::FormatToImage { out, input, range } => {
                 let img = format::to_image(self.get(*input)?, *range)?;
-                self.set(*out, Value::Image(Arc::new(img)));
+                self.set(*out, Value::Tensor(img));
             }
             I::FormatToAudio { out, input, rate } => {
-                let audio = format::to_audio(self.get(*input)?, self.get(*rate)?)?;
-                self.set(*out, Value::Audio(Arc::new(audio)));
+                let wav = format::to_audio(self.get(*input)?, self.get(*rate)?)?;
+                self.set(*out, Value::Bytes(Arc::from(wav)));
             }
             I::SinkConsole { input, mode } => {
                 let text = self.get(*input)?.to_string();

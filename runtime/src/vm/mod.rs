@@ -68,7 +68,9 @@ impl Default for VmOptions {
 /// A model loaded for a model-table entry.
 struct LoadedEntry {
     model: Box<dyn LoadedModel>,
-    path: PathBuf,
+    /// The path as the program names it (a reload of the same path with the
+    /// same settings reuses the session without touching the file system).
+    requested: String,
     config: SessionConfig,
     /// Model input/output indices of the table's static contract.
     static_inputs: Vec<usize>,
@@ -94,7 +96,8 @@ pub struct Vm {
     host: Arc<HostRegistry>,
     backends: ModelBackends,
     models: Vec<Option<LoadedEntry>>,
-    tokenizers: Vec<(PathBuf, Option<bool>, Arc<TokenizerHandle>)>,
+    /// Loaded tokenizers by (path as the program names it, padding).
+    tokenizers: Vec<(String, Option<bool>, Arc<TokenizerHandle>)>,
     slots: Vec<Option<Value>>,
     rng: Rng,
     config: SessionConfig,

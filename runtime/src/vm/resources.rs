@@ -96,13 +96,13 @@ impl Vm {
             message: format!("model m{id} (`{}`): {}", entry.path, e.message),
             ..e
         })?;
-        let resolved = self.resolve_resource(path, "model", ErrorKind::Model)?;
         if let Some(Some(loaded)) = self.models.get(id as usize)
-            && loaded.path == resolved
+            && loaded.requested == path
             && loaded.config == self.config
         {
             return Ok(());
         }
+        let resolved = self.resolve_resource(path, "model", ErrorKind::Model)?;
         if module.flags & FLAG_STRICT_MODEL_HASHES != 0 {
             check_model_file(&resolved, entry.size, entry.sha256.as_ref())?;
         }
@@ -136,7 +136,7 @@ impl Vm {
         if let Some(slot) = self.models.get_mut(id as usize) {
             *slot = Some(LoadedEntry {
                 model,
-                path: resolved,
+                requested: path.to_string(),
                 config: self.config.clone(),
                 static_inputs,
                 static_outputs,
@@ -256,12 +256,9 @@ impl Vm {
         let text = std::fs::read_to_string(&real)
             .map_err(|e| RuntimeError::io(format!("cannot read data file `{path}`: {e}")))?;
         match ty {
-            DataFileType::Json => {
-                let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                    RuntimeError::io(format!("data file `{path}` is not valid JSON: {e}"))
-                })?;
-                Ok(Value::from_json(&j))
-            }
+            DataFileType::Json => Value::parse_json(&text).map_err(|e| {
+                RuntimeError::io(format!("data file `{path}` is not valid JSON: {e}"))
+            }),
             DataFileType::TxtLines => Ok(Value::list(text.lines().map(Value::str).collect())),
         }
     }
@@ -282,16 +279,16 @@ impl Vm {
                         .transpose()?,
                     Some(v) => Some(want_bool(v, "RES_LOAD_EXTERN tokenizer padding")?),
                 };
-                let real = self.resolve_resource(repo, "tokenizer", ErrorKind::Tokenizer)?;
                 if let Some((_, _, t)) = self
                     .tokenizers
                     .iter()
-                    .find(|(p, pad, _)| *p == real && *pad == padding)
+                    .find(|(p, pad, _)| p == repo && *pad == padding)
                 {
                     return Ok(Value::Tokenizer(t.clone()));
                 }
+                let real = self.resolve_resource(repo, "tokenizer", ErrorKind::Tokenizer)?;
                 let t = Arc::new(TokenizerHandle::load(&real, padding)?);
-                self.tokenizers.push((real, padding, t.clone()));
+                self.tokenizers.push((repo.to_string(), padding, t.clone()));
                 Ok(Value::Tokenizer(t))
             }
             ExternKind::HostObject => Ok(Value::Host(self.host.create_object(repo, params)?)),
@@ -313,11 +310,13 @@ impl Vm {
             }
             CtlType::Precision => {
                 let p = v.as_str().unwrap_or("");
-                if !matches!(p, "fp32" | "default") {
+                if !matches!(p, "fp32" | "f32" | "float32" | "default") {
                     return Err(RuntimeError::unsupported(format!(
                         "precision \"{p}\" is not supported"
                     ))
-                    .with_help("supported precisions: fp32, default"));
+                    .with_help(
+                        "supported precisions: default, fp32 (also written f32 or float32)",
+                    ));
                 }
                 self.precision = p.to_string();
             }
@@ -341,16 +340,22 @@ impl Vm {
     pub(super) fn sink_file(&self, v: &Value, path: &str, fmt: FileFormat) -> Result<()> {
         let bytes: Vec<u8> = match (fmt, v) {
             (FileFormat::Txt, Value::Str(s)) => s.as_bytes().to_vec(),
+            (FileFormat::Txt, Value::Bytes(b)) => b.to_vec(),
             (FileFormat::Txt, other) => other.to_string().into_bytes(),
             (FileFormat::Png, Value::Image(img)) => format::encode_png(img)?,
+            (FileFormat::Png, Value::Tensor(t)) => format::encode_png(&format::tensor_image(t)?)?,
             (FileFormat::Png, other) => {
-                return Err(type_mismatch("SINK_FILE png", "an image", other)
-                    .with_help("convert the tensor with FORMAT_TO_IMAGE first"));
+                return Err(type_mismatch(
+                    "SINK_FILE png",
+                    "an 8-bit image (a u8 tensor [H, W] or [H, W, C])",
+                    other,
+                )
+                .with_help("convert the tensor with FORMAT_TO_IMAGE first"));
             }
-            (FileFormat::Wav, Value::Audio(a)) => a.wav.clone(),
             (FileFormat::Wav, Value::Bytes(b)) => b.to_vec(),
+            (FileFormat::Wav, Value::Audio(a)) => a.wav.clone(),
             (FileFormat::Wav, other) => {
-                return Err(type_mismatch("SINK_FILE wav", "audio", other)
+                return Err(type_mismatch("SINK_FILE wav", "WAV bytes", other)
                     .with_help("convert the samples with FORMAT_TO_AUDIO first"));
             }
             (FileFormat::Tensor, Value::Tensor(t)) => npy::encode(t),
