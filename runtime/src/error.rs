@@ -158,6 +158,10 @@ impl RuntimeError {
         Self::new(ErrorKind::Value, message)
     }
 
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Input, message)
+    }
+
     pub fn index(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Index, message)
     }

@@ -132,6 +132,20 @@ impl HostRegistry {
             },
         );
         r.register(
+            "to_int",
+            (1, 1),
+            (1, 1),
+            "str | int | float -> int (a str is parsed; a float is truncated toward zero)",
+            |i, _| to_int(&i[0]).map(|v| vec![Value::Int(v)]),
+        );
+        r.register(
+            "to_float",
+            (1, 1),
+            (1, 1),
+            "str | int | float -> float (a str is parsed)",
+            |i, _| to_float(&i[0]).map(|v| vec![Value::Float(v)]),
+        );
+        r.register(
             "to_str",
             (1, 1),
             (1, 1),
@@ -591,4 +605,47 @@ pub fn image_normalize(img: &Value, mean: &Value, std: &Value) -> Result<Tensor>
         vec![c, h, w]
     };
     Tensor::from_vec(&shape, data)
+}
+
+fn to_int(value: &Value) -> Result<i64> {
+    match value {
+        Value::Int(i) => Ok(*i),
+        Value::Float(f) if f.is_finite() => Ok(f.trunc() as i64),
+        _ => match value.as_str() {
+            Some(text) => text.trim().parse::<i64>().map_err(|_| {
+                RuntimeError::input(format!("`{text}` is not an integer"))
+                    .with_help("give a whole number such as 42 or -3")
+            }),
+            None => Err(RuntimeError::input(format!("cannot convert {} to an int", value.describe()))),
+        },
+    }
+}
+
+fn to_float(value: &Value) -> Result<f64> {
+    match value {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Float(f) => Ok(*f),
+        _ => match value.as_str() {
+            Some(text) => text.trim().parse::<f64>().map_err(|_| {
+                RuntimeError::input(format!("`{text}` is not a number"))
+                    .with_help("give a number such as 0.8, 2 or 1e-3")
+            }),
+            None => Err(RuntimeError::input(format!("cannot convert {} to a float", value.describe()))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+
+    #[test]
+    fn parses_arguments() {
+        assert_eq!(to_int(&Value::str(" 42 ")).unwrap(), 42);
+        assert_eq!(to_int(&Value::Float(-2.7)).unwrap(), -2);
+        assert!(to_int(&Value::str("4.5")).unwrap_err().message.contains("`4.5` is not an integer"));
+        assert_eq!(to_float(&Value::str("0.8")).unwrap(), 0.8);
+        assert_eq!(to_float(&Value::Int(3)).unwrap(), 3.0);
+        assert!(to_float(&Value::str("x")).is_err());
+    }
 }
