@@ -91,47 +91,125 @@ pub const NOT_AN_OBJECT: &str = "E0141";
 /// Every code with its one-line summary, in order.
 pub const CODES: &[(&str, &str)] = &[
     (UNKNOWN_NAME, "a name that is not defined"),
-    (UNKNOWN_FUNCTION, "a call of an unknown function, or of something that is not a function"),
-    (UNKNOWN_KEYWORD, "a keyword argument the function does not take"),
-    (TOO_MANY_ARGUMENTS, "more positional arguments than the function takes"),
+    (
+        UNKNOWN_FUNCTION,
+        "a call of an unknown function, or of something that is not a function",
+    ),
+    (
+        UNKNOWN_KEYWORD,
+        "a keyword argument the function does not take",
+    ),
+    (
+        TOO_MANY_ARGUMENTS,
+        "more positional arguments than the function takes",
+    ),
     (MISSING_ARGUMENT, "a required argument is missing"),
     (DUPLICATE_ARGUMENT, "an argument is given twice"),
     (TYPE_MISMATCH, "a value of the wrong type"),
     (SHAPE_MISMATCH, "tensor shapes that cannot be combined"),
-    (UNKNOWN_MODEL_INPUT, "a model call names an input the model does not have"),
-    (MISSING_MODEL_INPUT, "a model call leaves out inputs the model needs"),
-    (MODEL_INPUT_TYPE, "a model input of the wrong dtype, rank or size"),
-    (SIGNATURE_MISMATCH, "a declared model signature disagrees with the model file"),
-    (MODEL_NOT_FOUND, "warning: the model file was not found, so its inputs and outputs are not checked"),
-    (MODEL_UNREADABLE, "the model file cannot be read as an ONNX model"),
+    (
+        UNKNOWN_MODEL_INPUT,
+        "a model call names an input the model does not have",
+    ),
+    (
+        MISSING_MODEL_INPUT,
+        "a model call leaves out inputs the model needs",
+    ),
+    (
+        MODEL_INPUT_TYPE,
+        "a model input of the wrong dtype, rank or size",
+    ),
+    (
+        SIGNATURE_MISMATCH,
+        "a declared model signature disagrees with the model file",
+    ),
+    (
+        MODEL_NOT_FOUND,
+        "warning: the model file was not found, so its inputs and outputs are not checked",
+    ),
+    (
+        MODEL_UNREADABLE,
+        "the model file cannot be read as an ONNX model",
+    ),
     (NOT_A_RECORD, "field access on a value that has no fields"),
     (UNKNOWN_FIELD, "a field or model output that does not exist"),
     (BREAK_OUTSIDE_LOOP, "`break` outside a loop"),
-    (UNREACHABLE_CODE, "a statement after `halt`, `return` or `break` can never run"),
+    (
+        UNREACHABLE_CODE,
+        "a statement after `halt`, `return` or `break` can never run",
+    ),
     (LITERAL_REQUIRED, "an argument that must be a literal"),
-    (OUT_OF_SCOPE, "a name used outside the loop or branch that defined it"),
-    (DUPLICATE_MODEL, "a model declared with a name that is already defined"),
-    (ASSIGN_TO_RESERVED, "assignment to a model, a builtin function or a predeclared name"),
-    (INPUT_OUTSIDE_PARAMS, "`arg(...)` or `prompt(...)` outside a parameter default"),
+    (
+        OUT_OF_SCOPE,
+        "a name used outside the loop or branch that defined it",
+    ),
+    (
+        DUPLICATE_MODEL,
+        "a model declared with a name that is already defined",
+    ),
+    (
+        ASSIGN_TO_RESERVED,
+        "assignment to a model, a builtin function or a predeclared name",
+    ),
+    (
+        INPUT_OUTSIDE_PARAMS,
+        "`arg(...)` or `prompt(...)` outside a parameter default",
+    ),
     (USED_AFTER_UNLOAD, "a model or value used after `unload`"),
-    (FORMAT_PLACEHOLDERS, "a format string that is malformed or has the wrong number of `{}`"),
+    (
+        FORMAT_PLACEHOLDERS,
+        "a format string that is malformed or has the wrong number of `{}`",
+    ),
     (IMAGE_RANGE, "`to_image` with an unsupported value range"),
-    (PARAM_WITHOUT_DEFAULT, "a plan parameter without a source for its value"),
-    (TOKENIZER_NOT_FOUND, "warning: the tokenizer file was not found"),
-    (BAD_MODEL_SOURCE, "a model declaration whose source is not `load(\"path\")`"),
-    (POSITIONAL_MODEL_INPUT, "a model input passed by position instead of by name"),
-    (DESTRUCTURE_COUNT, "destructuring into the wrong number of names"),
-    (NOT_A_SINGLE_VALUE, "several values, or none, where one value is needed"),
-    (VALUE_OUT_OF_RANGE, "a literal outside the range its argument allows"),
+    (
+        PARAM_WITHOUT_DEFAULT,
+        "a plan parameter without a source for its value",
+    ),
+    (
+        TOKENIZER_NOT_FOUND,
+        "warning: the tokenizer file was not found",
+    ),
+    (
+        BAD_MODEL_SOURCE,
+        "a model declaration whose source is not `load(\"path\")`",
+    ),
+    (
+        POSITIONAL_MODEL_INPUT,
+        "a model input passed by position instead of by name",
+    ),
+    (
+        DESTRUCTURE_COUNT,
+        "destructuring into the wrong number of names",
+    ),
+    (
+        NOT_A_SINGLE_VALUE,
+        "several values, or none, where one value is needed",
+    ),
+    (
+        VALUE_OUT_OF_RANGE,
+        "a literal outside the range its argument allows",
+    ),
     (UNKNOWN_DTYPE, "an unknown tensor element type"),
-    (DICT_OUTSIDE_RETURN, "a dictionary literal outside `return { ... }`"),
-    (NO_SUCH_PLAN, "the file has no plan, or not the one asked for"),
+    (
+        DICT_OUTSIDE_RETURN,
+        "a dictionary literal outside `return { ... }`",
+    ),
+    (
+        NO_SUCH_PLAN,
+        "the file has no plan, or not the one asked for",
+    ),
     (DUPLICATE_DEFINITION, "a name defined twice"),
-    (INCOMPATIBLE_BRANCH_TYPES, "a loop or `if` gives a name values of incompatible types"),
+    (
+        INCOMPATIBLE_BRANCH_TYPES,
+        "a loop or `if` gives a name values of incompatible types",
+    ),
     (UNKNOWN_TYPE, "an unknown type in an annotation"),
     (UNSUPPORTED_LIST, "a list literal that cannot be built"),
     (FUNCTION_AS_VALUE, "a builtin function used as a value"),
-    (NOT_AN_OBJECT, "a method call on a value that is not a host object"),
+    (
+        NOT_AN_OBJECT,
+        "a method call on a value that is not a host object",
+    ),
 ];
 
 #[cfg(test)]

@@ -57,7 +57,10 @@ mod tests {
                 PathBuf::from("b/m/model.onnx")
             ]
         );
-        assert_eq!(candidates("/x/y.onnx", &options), [PathBuf::from("/x/y.onnx")]);
+        assert_eq!(
+            candidates("/x/y.onnx", &options),
+            [PathBuf::from("/x/y.onnx")]
+        );
         let manifest = env!("CARGO_MANIFEST_DIR");
         let options = Options {
             plan_dir: "/nonexistent".into(),

@@ -39,7 +39,10 @@ impl Record {
     }
 
     pub fn get(&self, name: &str) -> Option<Value> {
-        self.outputs.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        self.outputs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -122,10 +125,6 @@ impl Scopes {
         for (name, gone) in frame.gone {
             parent.gone.entry(name).or_insert(gone);
         }
-    }
-
-    pub fn depth(&self) -> usize {
-        self.frames.len()
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Bound> {
@@ -247,7 +246,10 @@ mod tests {
         s.pop();
         assert!(s.lookup("y").is_none());
         let gone = s.gone("y").unwrap();
-        assert_eq!((gone.def, gone.region, gone.kind), (span(4), span(2), FrameKind::Loop));
+        assert_eq!(
+            (gone.def, gone.region, gone.kind),
+            (span(4), span(2), FrameKind::Loop)
+        );
         assert!(s.lookup("x").is_some());
     }
 

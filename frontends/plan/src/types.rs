@@ -150,6 +150,8 @@ pub enum Want {
     /// Any value but a model.
     Value,
     Tensor,
+    /// A tensor, or a number, bool or list the runtime converts to one.
+    TensorLike,
     /// A number or a numeric tensor.
     Numeric,
     /// An int, or an integer tensor of one element.
@@ -182,6 +184,10 @@ impl Want {
         match self {
             Want::Value => !matches!(ty, Type::Model),
             Want::Tensor => matches!(ty, Type::Tensor(_)),
+            Want::TensorLike => matches!(
+                ty,
+                Type::Tensor(_) | Type::Int | Type::Float | Type::Bool | Type::List(_)
+            ),
             Want::Numeric => match ty {
                 Type::Int | Type::Float => true,
                 Type::Tensor(t) => t.dtype != Some(DType::Bool),
@@ -227,11 +233,7 @@ impl Want {
                 Type::Dict(_) => true,
                 _ => false,
             },
-            Want::Image => match ty {
-                Type::Image => true,
-                Type::Tensor(t) => t.dtype.is_none_or(|d| d == DType::U8),
-                _ => false,
-            },
+            Want::Image => matches!(ty, Type::Image | Type::Tensor(_)),
             Want::Audio => matches!(ty, Type::Audio | Type::Bytes),
             Want::Sequence => matches!(
                 ty,
@@ -245,6 +247,7 @@ impl Want {
         match self {
             Want::Value => "a value",
             Want::Tensor => "a tensor",
+            Want::TensorLike => "a tensor (or a number or list)",
             Want::Numeric => "a number or a numeric tensor",
             Want::Int => "an int",
             Want::Scalar => "a number or a bool",
@@ -255,7 +258,7 @@ impl Want {
             Want::Ids => "token ids (an int, a list of ints or an integer tensor)",
             Want::Text => "a str or a list of str",
             Want::Labels => "labels (a list of str or a dict)",
-            Want::Image => "an image (from `to_image`)",
+            Want::Image => "an image (from `to_image`) or a tensor",
             Want::Audio => "audio (from `to_wav`)",
             Want::Sequence => "a tensor, list, str or dict",
         }
@@ -306,7 +309,10 @@ mod tests {
 
     #[test]
     fn broadcasting() {
-        assert_eq!(broadcast(&[f(1), s("seq"), f(384)], &[f(1), s("seq"), f(1)]), Ok(vec![f(1), s("seq"), f(384)]));
+        assert_eq!(
+            broadcast(&[f(1), s("seq"), f(384)], &[f(1), s("seq"), f(1)]),
+            Ok(vec![f(1), s("seq"), f(384)])
+        );
         assert_eq!(broadcast(&[f(3)], &[f(2), f(1)]), Ok(vec![f(2), f(3)]));
         assert_eq!(broadcast(&[f(2), f(3)], &[f(4)]), Err((1, 0)));
         assert_eq!(broadcast(&[s("a")], &[s("b")]), Ok(vec![any_dim()]));
@@ -329,8 +335,14 @@ mod tests {
 
     #[test]
     fn promotion_and_axes() {
-        assert_eq!(promote(Some(DType::I64), Some(DType::F32)), Some(DType::F32));
-        assert_eq!(promote(Some(DType::F32), Some(DType::F64)), Some(DType::F64));
+        assert_eq!(
+            promote(Some(DType::I64), Some(DType::F32)),
+            Some(DType::F32)
+        );
+        assert_eq!(
+            promote(Some(DType::F32), Some(DType::F64)),
+            Some(DType::F64)
+        );
         assert_eq!(promote(None, Some(DType::F32)), None);
         assert_eq!(axis_index(-1, 3), Some(2));
         assert_eq!(axis_index(3, 3), None);

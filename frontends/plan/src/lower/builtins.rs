@@ -103,6 +103,8 @@ pub const BUILTINS: &[Builtin] = &[
     b("round", X, 1),
     b("reciprocal", X, 1),
     b("pow", &["x", "y"], 2),
+    b("maximum", &["x", "y"], 2),
+    b("minimum", &["x", "y"], 2),
     b("max", &["x", "y", "axis", "keepdims"], 1),
     b("min", &["x", "y", "axis", "keepdims"], 1),
     b("argmax", AGG, 1),
@@ -111,7 +113,7 @@ pub const BUILTINS: &[Builtin] = &[
     b("mean", AGG, 1),
     b("topk", &["x", "k"], 2),
     b("sample", &["logits", "temperature", "top_k"], 1),
-    b("normalize", X, 1),
+    b("normalize", &["x", "axis"], 1),
     b("mean_pool", &["hidden", "mask"], 2),
     // Output.
     b("print", &["value"], 1),
@@ -155,7 +157,6 @@ impl Builtin {
 /// A builtin call whose arguments are bound.
 pub struct Call<'e> {
     pub builtin: &'static Builtin,
-    pub callee: Span,
     pub span: Span,
     pub bound: Bound<'e>,
 }
@@ -248,7 +249,13 @@ pub fn lit_bool(e: &Expr) -> Option<bool> {
 
 impl Lowerer<'_> {
     /// Lowers a call of a builtin.
-    pub fn call_builtin(&mut self, builtin: &'static Builtin, callee: Span, args: &[Arg], span: Span) -> Lowered {
+    pub fn call_builtin(
+        &mut self,
+        builtin: &'static Builtin,
+        callee: Span,
+        args: &[Arg],
+        span: Span,
+    ) -> Lowered {
         match builtin.name {
             "arg" | "prompt" => {
                 let d = Diagnostic::error(
@@ -292,7 +299,6 @@ impl Lowerer<'_> {
         };
         let call = Call {
             builtin,
-            callee,
             span,
             bound,
         };
@@ -300,7 +306,9 @@ impl Lowerer<'_> {
             "tokenizer" | "component" | "device" | "precision" | "threads" | "seed" | "unload"
             | "read_text" | "read_bytes" | "load_json" | "load_lines" => self.resource(&call),
             "encode" | "decode" | "token_id" | "format" => self.text_builtin(&call),
-            "tensor" | "arange" | "ones" | "zeros" | "full" | "randn" | "rand" => self.create(&call),
+            "tensor" | "arange" | "ones" | "zeros" | "full" | "randn" | "rand" => {
+                self.create(&call)
+            }
             "reshape" | "pad" | "slice" | "expand_dims" | "squeeze" | "transpose" | "cast"
             | "expand" => self.manipulate(&call),
             "concat" | "stack" => self.combine(&call),

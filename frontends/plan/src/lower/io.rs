@@ -9,7 +9,6 @@ use omex_mep::subtype::{
 };
 
 use super::builtins::Call;
-use super::shapes::tensor;
 use super::{Lowered, Lowerer};
 use crate::codes;
 use crate::paths::{self, Found};
@@ -100,7 +99,11 @@ impl Lowerer<'_> {
                 Lowered::Nothing(c.builtin.name.into())
             }
             "threads" | "seed" => {
-                let param = if c.builtin.name == "threads" { "count" } else { "value" };
+                let param = if c.builtin.name == "threads" {
+                    "count"
+                } else {
+                    "value"
+                };
                 let Some(n) = self.lit_int_arg(c, param).req() else {
                     return Lowered::Error;
                 };
@@ -163,7 +166,13 @@ impl Lowerer<'_> {
     }
 
     /// Warns when a file the plan names is not found in the search path.
-    pub fn check_file_exists(&mut self, path: &str, span: Span, what: &str, code: &'static str) -> Option<std::path::PathBuf> {
+    pub fn check_file_exists(
+        &mut self,
+        path: &str,
+        span: Span,
+        what: &str,
+        code: &'static str,
+    ) -> Option<std::path::PathBuf> {
         match paths::resolve(path, self.cx.options) {
             Found::At(p) => Some(p),
             Found::Missing(tried) => {
@@ -193,12 +202,8 @@ impl Lowerer<'_> {
                     Type::Str => Dim::Fixed(1),
                     _ => any_dim(),
                 };
-                let t = tensor(Some(omex_ir::DType::I64), Some(vec![batch, Dim::Sym("seq".into())]));
-                let fields = ["input_ids", "attention_mask", "token_type_ids"]
-                    .iter()
-                    .map(|n| (n.to_string(), t.clone()))
-                    .collect();
-                Lowered::Value(self.emit(Op::Encode, vec![tok, text], Type::Dict(Some(fields)), c.span))
+                let ty = crate::annot::encoding_of(batch);
+                Lowered::Value(self.emit(Op::Encode, vec![tok, text], ty, c.span))
             }
             "decode" => {
                 let tok = self.get(c, "tokenizer", Want::Tokenizer);
@@ -258,10 +263,7 @@ impl Lowerer<'_> {
                     d = d.with_secondary(extra.span, "no placeholder for this value");
                 }
                 if given < n {
-                    d = d.with_help(format!(
-                        "pass one value per `{{}}`: {} more",
-                        n - given
-                    ));
+                    d = d.with_help(format!("pass one value per `{{}}`: {} more", n - given));
                 }
                 self.report(d);
                 return Lowered::Error;
@@ -298,13 +300,20 @@ impl Lowerer<'_> {
                 };
                 let v = self.get(c, param, want);
                 let path = self.get(c, "path", Want::Str);
-                let (Some(v), Some(path)) = (v.req(), path.req()) else {
+                let (Some(mut v), Some(path)) = (v.req(), path.req()) else {
                     return Lowered::Error;
                 };
+                // A float tensor becomes an image first, from [0, 1].
+                if format == FileFormat::Png
+                    && let Type::Tensor(t) = self.ty(v)
+                    && t.dtype.is_some_and(crate::types::is_float)
+                {
+                    v = self.emit(Op::ToImage(ImageRange::Unit), vec![v], Type::Image, c.span);
+                }
                 self.emit0(Op::WriteFile(format), vec![v, path], c.span);
                 Lowered::Nothing(name.into())
             }
-            "to_image" => self.to_image(c),
+            "to_image" => self.image_of(c),
             "to_wav" => {
                 let samples = self.get(c, "samples", Want::Tensor);
                 let rate = self.get(c, "rate", Want::Int);
@@ -317,7 +326,8 @@ impl Lowerer<'_> {
                 let labels = self.get(c, "labels", Want::Labels);
                 let indices = self.get(c, "indices", Want::Ids);
                 let values = self.get(c, "values", Want::Tensor);
-                let (Some(l), Some(i), Some(v)) = (labels.req(), indices.req(), values.req()) else {
+                let (Some(l), Some(i), Some(v)) = (labels.req(), indices.req(), values.req())
+                else {
                     return Lowered::Error;
                 };
                 Lowered::Value(self.emit(Op::FormatTable, vec![l, i, v], Type::Str, c.span))
@@ -337,7 +347,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn to_image(&mut self, c: &Call) -> Lowered {
+    fn image_of(&mut self, c: &Call) -> Lowered {
         let x = self.get(c, "x", Want::Tensor);
         let low = self.lit_num_arg(c, "low");
         let high = self.lit_num_arg(c, "high");

@@ -20,7 +20,12 @@ use crate::codes;
 use crate::types::{Want, is_float, promote};
 
 /// A nested list literal: its shape and its leaves in row-major order.
-fn flatten<'e>(e: &'e Expr, depth: usize, dims: &mut Vec<usize>, leaves: &mut Vec<&'e Expr>) -> Result<(), Span> {
+fn flatten<'e>(
+    e: &'e Expr,
+    depth: usize,
+    dims: &mut Vec<usize>,
+    leaves: &mut Vec<&'e Expr>,
+) -> Result<(), Span> {
     match &e.kind {
         ExprKind::List(items) => {
             match dims.get(depth) {
@@ -56,9 +61,12 @@ impl Lowerer<'_> {
     /// A list literal used as a value.
     pub fn list(&mut self, items: &[Expr], span: Span) -> Lowered {
         if let Some(nested) = items.iter().find(|i| matches!(i.kind, ExprKind::List(_))) {
-            let d = Diagnostic::error(codes::UNSUPPORTED_LIST, "nested lists are only allowed inside `tensor(...)`")
-                .with_primary(nested.span, "a list inside a list")
-                .with_help("make a tensor: `tensor([[1, 2], [3, 4]], dtype: f32)`");
+            let d = Diagnostic::error(
+                codes::UNSUPPORTED_LIST,
+                "nested lists are only allowed inside `tensor(...)`",
+            )
+            .with_primary(nested.span, "a list inside a list")
+            .with_help("make a tensor: `tensor([[1, 2], [3, 4]], dtype: f32)`");
             self.report(d);
             return Lowered::Error;
         }
@@ -131,15 +139,20 @@ impl Lowerer<'_> {
             let list = strs.into_iter().map(str::to_string).collect();
             return Some(Lowered::Value(self.konst(Constant::StrList(list), span)));
         }
-        let is_lit = |i: &Expr| lit_num(i).is_some() || matches!(i.kind, ExprKind::Str(_) | ExprKind::Bool(_));
+        let is_lit = |i: &Expr| {
+            lit_num(i).is_some() || matches!(i.kind, ExprKind::Str(_) | ExprKind::Bool(_))
+        };
         if !strs.is_empty() && items.iter().all(is_lit) {
             let other = items
                 .iter()
                 .find(|i| !matches!(i.kind, ExprKind::Str(_)))
                 .map_or(span, |i| i.span);
-            let d = Diagnostic::error(codes::TYPE_MISMATCH, "a list's items must all be strings or all be numbers")
-                .with_primary(other, "not a string")
-                .with_secondary(span, "this list has strings");
+            let d = Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                "a list's items must all be strings or all be numbers",
+            )
+            .with_primary(other, "not a string")
+            .with_secondary(span, "this list has strings");
             self.report(d);
             return Some(Lowered::Error);
         }
@@ -151,7 +164,10 @@ impl Lowerer<'_> {
         if values.len() > 255 {
             let d = Diagnostic::error(
                 codes::VALUE_OUT_OF_RANGE,
-                format!("a list of computed values has at most 255 items, found {}", values.len()),
+                format!(
+                    "a list of computed values has at most 255 items, found {}",
+                    values.len()
+                ),
             )
             .with_primary(span, "too many items");
             self.report(d);
@@ -167,7 +183,14 @@ impl Lowerer<'_> {
         };
         let parts: Vec<Value> = values
             .iter()
-            .map(|&(v, s)| self.emit(op.clone(), vec![one, v], tensor(Some(dtype), Some(vec![Dim::Fixed(1)])), s))
+            .map(|&(v, s)| {
+                self.emit(
+                    op.clone(),
+                    vec![one, v],
+                    tensor(Some(dtype), Some(vec![Dim::Fixed(1)])),
+                    s,
+                )
+            })
             .collect();
         if parts.len() == 1 {
             return Lowered::Value(parts[0]);
@@ -194,9 +217,12 @@ impl Lowerer<'_> {
         if let ExprKind::List(_) = &e.kind {
             let (mut dims, mut leaves) = (Vec::new(), Vec::new());
             if let Err(at) = flatten(e, 0, &mut dims, &mut leaves) {
-                let d = Diagnostic::error(codes::UNSUPPORTED_LIST, "the nested lists of a tensor must all have the same length")
-                    .with_primary(at, "this list does not fit the others")
-                    .with_note("a tensor is rectangular: every row has as many items");
+                let d = Diagnostic::error(
+                    codes::UNSUPPORTED_LIST,
+                    "the nested lists of a tensor must all have the same length",
+                )
+                .with_primary(at, "this list does not fit the others")
+                .with_note("a tensor is rectangular: every row has as many items");
                 self.report(d);
                 return Lowered::Error;
             }
@@ -204,7 +230,9 @@ impl Lowerer<'_> {
                 .iter()
                 .all(|l| lit_num(l).is_some() || lit_bool(l).is_some());
             if literal {
-                let ints = leaves.iter().all(|l| lit_int(l).is_some() || lit_bool(l).is_some());
+                let ints = leaves
+                    .iter()
+                    .all(|l| lit_int(l).is_some() || lit_bool(l).is_some());
                 let bools = leaves.iter().all(|l| lit_bool(l).is_some());
                 let d = dtype.unwrap_or(if bools && !leaves.is_empty() {
                     DType::Bool
@@ -217,14 +245,20 @@ impl Lowerer<'_> {
                     Constant::IntList(
                         leaves
                             .iter()
-                            .map(|l| lit_int(l).unwrap_or_else(|| i64::from(lit_bool(l) == Some(true))))
+                            .map(|l| {
+                                lit_int(l).unwrap_or_else(|| i64::from(lit_bool(l) == Some(true)))
+                            })
                             .collect(),
                     )
                 } else {
                     Constant::FloatList(
                         leaves
                             .iter()
-                            .map(|l| lit_num(l).unwrap_or_else(|| f64::from(u8::from(lit_bool(l) == Some(true)))) as f32)
+                            .map(|l| {
+                                lit_num(l).unwrap_or_else(|| {
+                                    f64::from(u8::from(lit_bool(l) == Some(true)))
+                                }) as f32
+                            })
                             .collect(),
                     )
                 };
@@ -240,8 +274,16 @@ impl Lowerer<'_> {
                 }
                 let shape: Vec<i64> = dims.iter().map(|&n| n as i64).collect();
                 let shape_v = self.konst(Constant::IntList(shape), e.span);
-                let ty = tensor(Some(d), Some(dims.iter().map(|&n| Dim::Fixed(n as u64)).collect()));
-                return Lowered::Value(self.emit(Op::Manipulate(ManipOp::Reshape), vec![t, shape_v], ty, c.span));
+                let ty = tensor(
+                    Some(d),
+                    Some(dims.iter().map(|&n| Dim::Fixed(n as u64)).collect()),
+                );
+                return Lowered::Value(self.emit(
+                    Op::Manipulate(ManipOp::Reshape),
+                    vec![t, shape_v],
+                    ty,
+                    c.span,
+                ));
             }
             if dims.len() > 1 {
                 let d = Diagnostic::error(codes::UNSUPPORTED_LIST, "nested lists of computed values cannot be built")
@@ -260,7 +302,12 @@ impl Lowerer<'_> {
                 (Some(d), Type::Tensor(t)) if t.dtype != Some(d) => {
                     let name = self.str_const(d.name(), c.span);
                     let ty = tensor(Some(d), t.shape.clone());
-                    Lowered::Value(self.emit(Op::Manipulate(ManipOp::Cast), vec![v, name], ty, c.span))
+                    Lowered::Value(self.emit(
+                        Op::Manipulate(ManipOp::Cast),
+                        vec![v, name],
+                        ty,
+                        c.span,
+                    ))
                 }
                 _ => Lowered::Value(v),
             };
@@ -276,11 +323,23 @@ impl Lowerer<'_> {
             Type::Tensor(t) => (t.dtype.unwrap_or(DType::F32), t.shape.clone()),
             Type::List(item) => {
                 let len = self.const_list_len(v).map(|n| vec![Dim::Fixed(n as u64)]);
-                (if matches!(**item, Type::Int) { DType::I64 } else { DType::F32 }, len)
+                (
+                    if matches!(**item, Type::Int) {
+                        DType::I64
+                    } else {
+                        DType::F32
+                    },
+                    len,
+                )
             }
             Type::Any => (DType::F32, None),
             other => {
-                self.mismatch(e.span, "a number, a list or a tensor", other, &c.context("value"));
+                self.mismatch(
+                    e.span,
+                    "a number, a list or a tensor",
+                    other,
+                    &c.context("value"),
+                );
                 return Lowered::Error;
             }
         };

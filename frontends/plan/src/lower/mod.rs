@@ -26,15 +26,16 @@ mod tensor;
 use std::collections::HashMap;
 
 use omex_diagnostics::{Diagnostic, FileId, Span};
-use omex_ir::{Block, Inst, ModelRef, Module, Op, Type, Value};
+use omex_ir::{Block, Inst, Module, Op, Type, Value};
 use omex_mep::Constant;
-use omex_plan_syntax::ast::{ExternFn, Expr, ExprKind};
+use omex_plan_syntax::ast::{Expr, ExprKind};
 
 use crate::Options;
 use crate::codes;
 use crate::scope::{Record, Scopes};
 use crate::types::Want;
 
+pub(crate) use calls::extern_sigs;
 pub(crate) use plan::lower_plan;
 
 /// What does not change during the walk.
@@ -54,7 +55,6 @@ pub(crate) struct Ctx<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct ModelInfo {
     pub name: String,
-    pub model: ModelRef,
     /// The `load_model` result.
     pub value: Value,
     /// Where the model was declared (its name).
@@ -251,7 +251,10 @@ impl<'a> Lowerer<'a> {
                 };
                 let d = Diagnostic::error(
                     codes::NOT_A_SINGLE_VALUE,
-                    format!("{what} the outputs of model `{}`, not one value", record.model),
+                    format!(
+                        "{what} the outputs of model `{}`, not one value",
+                        record.model
+                    ),
                 )
                 .with_primary(e.span, format!("outputs: {}", names.join(", ")))
                 .with_suggestion(

@@ -25,7 +25,10 @@ pub enum OpError {
     Shapes(Vec<Dim>, Vec<Dim>),
 }
 
-fn broadcast_shapes(a: &Option<Vec<Dim>>, b: &Option<Vec<Dim>>) -> Result<Option<Vec<Dim>>, OpError> {
+fn broadcast_shapes(
+    a: &Option<Vec<Dim>>,
+    b: &Option<Vec<Dim>>,
+) -> Result<Option<Vec<Dim>>, OpError> {
     match (a, b) {
         (Some(x), Some(y)) => broadcast(x, y)
             .map(Some)
@@ -47,12 +50,10 @@ pub fn arith_type(op: MathOp, a: &Type, b: &Type) -> Result<Type, OpError> {
     let numeric = |t: &Type| matches!(t, Type::Int | Type::Float | Type::Tensor(_) | Type::Any);
     let scalar = |t: &Type| matches!(t, Type::Int | Type::Float | Type::Bool);
     Ok(match (a, b) {
-        (Type::Any, t) | (t, Type::Any) => {
-            if numeric(t) || (op == MathOp::Add && matches!(t, Type::Str | Type::List(_))) {
-                Type::Any
-            } else {
-                return Err(OpError::Types);
-            }
+        (Type::Any, t) | (t, Type::Any)
+            if numeric(t) || (op == MathOp::Add && matches!(t, Type::Str | Type::List(_))) =>
+        {
+            Type::Any
         }
         (Type::Int, Type::Int) => {
             if op == MathOp::Div {
@@ -153,20 +154,38 @@ impl Lowerer<'_> {
         match result {
             Ok(ty) => Lowered::Value(self.emit(ir_op, vec![l, r], ty, span)),
             Err(e) => {
-                self.operand_error(e, op.symbol(), (lhs.span, &lt), (rhs.span, &rt), span);
+                let at = self
+                    .operator_span(op.symbol(), lhs.span, rhs.span)
+                    .unwrap_or(span);
+                self.operand_error(e, op.symbol(), (lhs.span, &lt), (rhs.span, &rt), at);
                 Lowered::Error
             }
         }
     }
 
-    fn operand_error(&mut self, e: OpError, symbol: &str, lhs: (Span, &Type), rhs: (Span, &Type), span: Span) {
+    /// The span of an operator written between two operands.
+    fn operator_span(&self, symbol: &str, lhs: Span, rhs: Span) -> Option<Span> {
+        let (from, to) = (lhs.end as usize, rhs.start as usize);
+        let between = self.cx.source.get(from..to)?;
+        let at = from + between.find(symbol)?;
+        Some(self.span(at..at + symbol.len()))
+    }
+
+    fn operand_error(
+        &mut self,
+        e: OpError,
+        symbol: &str,
+        lhs: (Span, &Type),
+        rhs: (Span, &Type),
+        span: Span,
+    ) {
         let d = match e {
             OpError::Types => {
                 let mut d = Diagnostic::error(
                     codes::TYPE_MISMATCH,
                     format!("`{symbol}` cannot combine `{}` and `{}`", lhs.1, rhs.1),
                 )
-                .with_primary(span, format!("`{symbol}` is not defined for these operand types"))
+                .with_primary(span, "not defined for these operand types")
                 .with_secondary(lhs.0, format!("this is `{}`", lhs.1))
                 .with_secondary(rhs.0, format!("this is `{}`", rhs.1));
                 let text = |t: &Type| matches!(t, Type::Str);
@@ -179,12 +198,18 @@ impl Lowerer<'_> {
             }
             OpError::Shapes(a, b) => Diagnostic::error(
                 codes::SHAPE_MISMATCH,
-                format!("`{symbol}` cannot broadcast shapes {} and {}", shape_text(&a), shape_text(&b)),
+                format!(
+                    "`{symbol}` cannot broadcast shapes {} and {}",
+                    shape_text(&a),
+                    shape_text(&b)
+                ),
             )
             .with_primary(span, "the fixed sizes of these shapes differ")
             .with_secondary(lhs.0, format!("this is `{}`", lhs.1))
             .with_secondary(rhs.0, format!("this is `{}`", rhs.1))
-            .with_note("shapes are aligned from the last axis; each pair of sizes must be equal or 1"),
+            .with_note(
+                "shapes are aligned from the last axis; each pair of sizes must be equal or 1",
+            ),
         };
         self.report(d);
     }
@@ -215,8 +240,14 @@ impl Lowerer<'_> {
         match c.builtin.name {
             "softmax" | "log_softmax" => self.softmax(c),
             "pow" => self.binary_builtin(c, MathOp::Pow),
+            "maximum" => self.binary_builtin(c, MathOp::Max),
+            "minimum" => self.binary_builtin(c, MathOp::Min),
             "max" | "min" if c.has("y") => {
-                let op = if c.builtin.name == "max" { MathOp::Max } else { MathOp::Min };
+                let op = if c.builtin.name == "max" {
+                    MathOp::Max
+                } else {
+                    MathOp::Min
+                };
                 for p in ["axis", "keepdims"] {
                     if let Some(arg) = c.arg(p) {
                         let d = Diagnostic::error(
@@ -240,7 +271,8 @@ impl Lowerer<'_> {
                 let logits = self.get(c, "logits", Want::Tensor);
                 let temperature = self.get(c, "temperature", Want::Numeric);
                 let top_k = self.get(c, "top_k", Want::Int);
-                let (Some(logits), Some(t), Some(k)) = (logits.req(), temperature.opt(), top_k.opt())
+                let (Some(logits), Some(t), Some(k)) =
+                    (logits.req(), temperature.opt(), top_k.opt())
                 else {
                     return Lowered::Error;
                 };
@@ -249,9 +281,14 @@ impl Lowerer<'_> {
                 Lowered::Value(self.emit(Op::Sample, vec![logits, t, k], Type::Int, c.span))
             }
             "normalize" => {
-                let Some(x) = self.get(c, "x", Want::Tensor).req() else {
+                let x = self.get(c, "x", Want::Tensor);
+                let axis = self.lit_int_arg(c, "axis");
+                let (Some(x), Some(axis)) = (x.req(), axis.opt()) else {
                     return Lowered::Error;
                 };
+                if !self.last_axis_only(c, x, axis) {
+                    return Lowered::Error;
+                }
                 let t = tensor_of(&self.ty(x));
                 let ty = tensor(Some(float_dtype(t.dtype)), t.shape);
                 let op = Op::CallHost {
@@ -290,21 +327,10 @@ impl Lowerer<'_> {
         let (Some(x), Some(axis)) = (x.req(), axis.opt()) else {
             return Lowered::Error;
         };
-        let t = tensor_of(&self.ty(x));
-        if let Some(a) = axis {
-            let last = t.shape.as_ref().map(|s| s.len() as i64 - 1);
-            if a != -1 && Some(a) != last {
-                let span = c.expr("axis").map_or(c.span, |e| e.span);
-                let d = Diagnostic::error(
-                    codes::VALUE_OUT_OF_RANGE,
-                    format!("`{}` works along the last axis only", c.builtin.name),
-                )
-                .with_primary(span, "expected `-1`")
-                .with_help("move the axis last with `transpose(x, perm)` first");
-                self.report(d);
-                return Lowered::Error;
-            }
+        if !self.last_axis_only(c, x, axis) {
+            return Lowered::Error;
         }
+        let t = tensor_of(&self.ty(x));
         let op = if c.builtin.name == "softmax" {
             MathUnary::Softmax
         } else {
@@ -312,6 +338,26 @@ impl Lowerer<'_> {
         };
         let ty = tensor(Some(float_dtype(t.dtype)), t.shape);
         Lowered::Value(self.emit(Op::Unary(op), vec![x], ty, c.span))
+    }
+
+    /// Checks an `axis` argument of an operation along the last axis only.
+    fn last_axis_only(&mut self, c: &Call, x: omex_ir::Value, axis: Option<i64>) -> bool {
+        let Some(a) = axis else {
+            return true;
+        };
+        let last = tensor_of(&self.ty(x)).shape.map(|s| s.len() as i64 - 1);
+        if a == -1 || Some(a) == last {
+            return true;
+        }
+        let span = c.expr("axis").map_or(c.span, |e| e.span);
+        let d = Diagnostic::error(
+            codes::VALUE_OUT_OF_RANGE,
+            format!("`{}` works along the last axis only", c.builtin.name),
+        )
+        .with_primary(span, "expected `-1`")
+        .with_help("move the axis last with `transpose(x, perm)` first");
+        self.report(d);
+        false
     }
 
     fn elementwise(&mut self, c: &Call) -> Lowered {
@@ -333,7 +379,11 @@ impl Lowerer<'_> {
         };
         let keeps_ints = matches!(
             op,
-            MathUnary::Relu | MathUnary::Abs | MathUnary::Floor | MathUnary::Ceil | MathUnary::Round
+            MathUnary::Relu
+                | MathUnary::Abs
+                | MathUnary::Floor
+                | MathUnary::Ceil
+                | MathUnary::Round
         );
         let ty = match self.ty(x) {
             Type::Int if keeps_ints => Type::Int,
@@ -354,7 +404,7 @@ impl Lowerer<'_> {
             "max" => AggOp::Max,
             _ => AggOp::Min,
         };
-        let x = self.get(c, "x", Want::Tensor);
+        let x = self.get(c, "x", Want::TensorLike);
         let axis = self.get(c, "axis", Want::Int);
         let keepdims = self.lit_bool_arg(c, "keepdims");
         let (Some(x), Some(axis), Some(keepdims)) = (x.req(), axis.opt(), keepdims.opt()) else {
@@ -373,10 +423,9 @@ impl Lowerer<'_> {
         }
         let t = tensor_of(&self.ty(x));
         let axis_lit = match axis {
-            Some(a) => match self.const_int(a) {
-                Some(n) => Some(Some((n, c.expr("axis").map_or(c.span, |e| e.span)))),
-                None => None,
-            },
+            Some(a) => self
+                .const_int(a)
+                .map(|n| Some((n, c.expr("axis").map_or(c.span, |e| e.span)))),
             None => Some(None),
         };
         let shape = match axis_lit {
@@ -403,16 +452,19 @@ impl Lowerer<'_> {
     }
 
     fn topk(&mut self, c: &Call) -> Lowered {
-        let x = self.get(c, "x", Want::Tensor);
+        let x = self.get(c, "x", Want::TensorLike);
         let k = self.lit_int_arg(c, "k");
         let (Some(x), Some(k)) = (x.req(), k.req()) else {
             return Lowered::Error;
         };
         let k_span = c.expr("k").map_or(c.span, |e| e.span);
         let Some(k8) = u8::try_from(k).ok().filter(|&k| k >= 1) else {
-            let d = Diagnostic::error(codes::VALUE_OUT_OF_RANGE, format!("`topk` takes k from 1 to 255, found {k}"))
-                .with_primary(k_span, "out of range")
-                .with_note("MEP stores k in one byte");
+            let d = Diagnostic::error(
+                codes::VALUE_OUT_OF_RANGE,
+                format!("`topk` takes k from 1 to 255, found {k}"),
+            )
+            .with_primary(k_span, "out of range")
+            .with_note("MEP stores k in one byte");
             self.report(d);
             return Lowered::Error;
         };
@@ -425,7 +477,10 @@ impl Lowerer<'_> {
                 format!("`topk` asks for {k} values, but the last axis has {n}"),
             )
             .with_primary(k_span, format!("at most {n}"))
-            .with_secondary(c.expr("x").map_or(c.span, |e| e.span), format!("this is `{}`", self.ty(x)));
+            .with_secondary(
+                c.expr("x").map_or(c.span, |e| e.span),
+                format!("this is `{}`", self.ty(x)),
+            );
             self.report(d);
             return Lowered::Error;
         }
@@ -456,12 +511,19 @@ impl Lowerer<'_> {
             (hidden, "hidden", 3, "hidden states [batch, tokens, dim]"),
             (mask, "mask", 2, "a mask [batch, tokens]"),
         ] {
-            let shape = if param == "hidden" { &h.shape } else { &m.shape };
+            let shape = if param == "hidden" {
+                &h.shape
+            } else {
+                &m.shape
+            };
             if bad_rank(shape, r) {
                 let span = c.expr(param).map_or(c.span, |e| e.span);
                 let d = Diagnostic::error(
                     codes::SHAPE_MISMATCH,
-                    format!("`mean_pool` needs {what}, found rank {}", shape.as_ref().map_or(0, Vec::len)),
+                    format!(
+                        "`mean_pool` needs {what}, found rank {}",
+                        shape.as_ref().map_or(0, Vec::len)
+                    ),
                 )
                 .with_primary(span, format!("this is `{}`", self.ty(value)));
                 self.report(d);
@@ -472,7 +534,12 @@ impl Lowerer<'_> {
         let op = Op::CallHost {
             name: "mean_pool".into(),
         };
-        Lowered::Value(self.emit(op, vec![hidden, mask], tensor(Some(DType::F32), shape), c.span))
+        Lowered::Value(self.emit(
+            op,
+            vec![hidden, mask],
+            tensor(Some(DType::F32), shape),
+            c.span,
+        ))
     }
 }
 
@@ -491,10 +558,22 @@ mod tests {
 
     #[test]
     fn arithmetic_types() {
-        assert_eq!(arith_type(MathOp::Div, &Type::Int, &Type::Int), Ok(Type::Float));
-        assert_eq!(arith_type(MathOp::Add, &Type::Int, &Type::Int), Ok(Type::Int));
-        assert_eq!(arith_type(MathOp::Add, &Type::Str, &Type::Str), Ok(Type::Str));
-        assert_eq!(arith_type(MathOp::Add, &Type::Str, &Type::Int), Err(OpError::Types));
+        assert_eq!(
+            arith_type(MathOp::Div, &Type::Int, &Type::Int),
+            Ok(Type::Float)
+        );
+        assert_eq!(
+            arith_type(MathOp::Add, &Type::Int, &Type::Int),
+            Ok(Type::Int)
+        );
+        assert_eq!(
+            arith_type(MathOp::Add, &Type::Str, &Type::Str),
+            Ok(Type::Str)
+        );
+        assert_eq!(
+            arith_type(MathOp::Add, &Type::Str, &Type::Int),
+            Err(OpError::Types)
+        );
         let f = Type::tensor(DType::F32, vec![Fixed(1), Fixed(3)]);
         let i = Type::tensor(DType::I64, vec![Fixed(3)]);
         assert_eq!(
@@ -506,9 +585,18 @@ mod tests {
             Ok(Type::tensor(DType::F32, vec![Fixed(3)]))
         );
         let g = Type::tensor(DType::F32, vec![Fixed(2)]);
-        assert!(matches!(arith_type(MathOp::Add, &f, &g), Err(OpError::Shapes(..))));
-        assert_eq!(compare_type(CompareOp::Eq, &Type::Str, &Type::Str), Ok(Type::Bool));
-        assert_eq!(compare_type(CompareOp::Lt, &Type::Str, &Type::Str), Err(OpError::Types));
+        assert!(matches!(
+            arith_type(MathOp::Add, &f, &g),
+            Err(OpError::Shapes(..))
+        ));
+        assert_eq!(
+            compare_type(CompareOp::Eq, &Type::Str, &Type::Str),
+            Ok(Type::Bool)
+        );
+        assert_eq!(
+            compare_type(CompareOp::Lt, &Type::Str, &Type::Str),
+            Err(OpError::Types)
+        );
         assert_eq!(
             compare_type(CompareOp::Eq, &Type::tensor(DType::I64, vec![]), &Type::Int),
             Ok(Type::tensor(DType::Bool, vec![]))

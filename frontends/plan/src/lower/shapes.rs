@@ -9,10 +9,14 @@ use super::Lowerer;
 use crate::codes;
 use crate::types::{any_dim, axis_index};
 
-/// The tensor part of a type: unknown for anything but a tensor.
+/// The tensor part of a type; a number is the rank-0 tensor the runtime
+/// converts it to. Unknown for anything else.
 pub fn tensor_of(ty: &Type) -> TensorType {
     match ty {
         Type::Tensor(t) => t.clone(),
+        Type::Int => TensorType::new(DType::I64, Vec::new()),
+        Type::Float => TensorType::new(DType::F64, Vec::new()),
+        Type::Bool => TensorType::new(DType::Bool, Vec::new()),
         _ => TensorType::default(),
     }
 }
@@ -32,7 +36,11 @@ pub fn python_slice_len(n: i64, start: i64, end: i64, step: i64) -> i64 {
         if e > s { (e - s + step - 1) / step } else { 0 }
     } else if step < 0 {
         let (s, e) = (clamp(start, -1, n - 1), clamp(end, -1, n - 1));
-        if s > e { (s - e + (-step) - 1) / (-step) } else { 0 }
+        if s > e {
+            (s - e + (-step) - 1) / (-step)
+        } else {
+            0
+        }
     } else {
         0
     }
@@ -77,9 +85,7 @@ impl Lowerer<'_> {
             return tensor_of(m.ty(m.insts[inst].args[0])).shape;
         }
         match m.ty(value) {
-            Type::Tensor(TensorType {
-                shape: Some(s), ..
-            }) => match s.as_slice() {
+            Type::Tensor(TensorType { shape: Some(s), .. }) => match s.as_slice() {
                 [Dim::Fixed(n)] => Some(vec![any_dim(); *n as usize]),
                 _ => None,
             },
@@ -98,7 +104,10 @@ impl Lowerer<'_> {
                     codes::VALUE_OUT_OF_RANGE,
                     format!("axis {axis} is out of range for a tensor of rank {rank}"),
                 )
-                .with_primary(span, format!("expected an axis from {} to {}", -(r as i64), r as i64 - 1));
+                .with_primary(
+                    span,
+                    format!("expected an axis from {} to {}", -(r as i64), r as i64 - 1),
+                );
                 self.report(d);
                 None
             }
@@ -144,7 +153,13 @@ mod tests {
         assert_eq!(python_slice_len(5, 0, 5, 2), 3);
         assert_eq!(python_slice_len(5, 4, -6, -1), 5);
         assert_eq!(python_slice_len(3, 5, 9, 1), 0);
-        assert_eq!(slice_dim(&Dim::Fixed(6), Some(0), Some(1), None), Dim::Fixed(1));
-        assert_eq!(slice_dim(&Dim::Sym("n".into()), Some(0), Some(1), None), any_dim());
+        assert_eq!(
+            slice_dim(&Dim::Fixed(6), Some(0), Some(1), None),
+            Dim::Fixed(1)
+        );
+        assert_eq!(
+            slice_dim(&Dim::Sym("n".into()), Some(0), Some(1), None),
+            any_dim()
+        );
     }
 }

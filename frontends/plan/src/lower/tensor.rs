@@ -40,7 +40,8 @@ impl Lowerer<'_> {
                 let shape = self.get(c, "shape", Want::Shape);
                 let value = self.get(c, "value", Want::Scalar);
                 let dtype = self.dtype_arg(c, "dtype");
-                let (Some(shape), Some(value), Some(dtype)) = (shape.req(), value.req(), dtype.opt())
+                let (Some(shape), Some(value), Some(dtype)) =
+                    (shape.req(), value.req(), dtype.opt())
                 else {
                     return Lowered::Error;
                 };
@@ -70,7 +71,10 @@ impl Lowerer<'_> {
                     let span = c.expr("dtype").map_or(c.span, |e| e.span);
                     let d = Diagnostic::error(
                         codes::TYPE_MISMATCH,
-                        format!("`{}` makes floating-point tensors, not `{dtype}`", c.builtin.name),
+                        format!(
+                            "`{}` makes floating-point tensors, not `{dtype}`",
+                            c.builtin.name
+                        ),
                     )
                     .with_primary(span, "expected f32, f64, f16 or bf16");
                     self.report(d);
@@ -86,18 +90,32 @@ impl Lowerer<'_> {
                     RandomDist::Uniform
                 };
                 let ty = tensor(Some(dtype), self.shape_dims(shape));
-                Lowered::Value(self.emit(Op::TensorRandom { dtype, dist }, vec![shape, seed], ty, c.span))
+                Lowered::Value(self.emit(
+                    Op::TensorRandom { dtype, dist },
+                    vec![shape, seed],
+                    ty,
+                    c.span,
+                ))
             }
         }
     }
 
     fn arange(&mut self, c: &Call) -> Lowered {
         // `arange(end)` or `arange(start, end[, step])`.
-        let (start_p, end_p) = if c.has("end") { (Some("start"), "end") } else { (None, "start") };
+        let (start_p, end_p) = if c.has("end") {
+            (Some("start"), "end")
+        } else {
+            (None, "start")
+        };
         if c.has("step") && start_p.is_none() {
-            let d = Diagnostic::error(codes::MISSING_ARGUMENT, "`arange` with `step` needs `start` and `end`")
-                .with_primary(c.span, "missing `end`")
-                .with_note("the forms are `arange(end)`, `arange(start, end)` and `arange(start, end, step)`");
+            let d = Diagnostic::error(
+                codes::MISSING_ARGUMENT,
+                "`arange` with `step` needs `start` and `end`",
+            )
+            .with_primary(c.span, "missing `end`")
+            .with_note(
+                "the forms are `arange(end)`, `arange(start, end)` and `arange(start, end, step)`",
+            );
             self.report(d);
             return Lowered::Error;
         }
@@ -131,7 +149,9 @@ impl Lowerer<'_> {
             _ => None,
         }
         .filter(|(_, _, step)| *step != 0.0)
-        .map_or_else(any_dim, |(s, e, step)| Dim::Fixed(((e - s) / step).ceil().max(0.0) as u64));
+        .map_or_else(any_dim, |(s, e, step)| {
+            Dim::Fixed(((e - s) / step).ceil().max(0.0) as u64)
+        });
         let ty = tensor(Some(dtype), Some(vec![len]));
         let op = Op::TensorCreate {
             dtype,
@@ -143,16 +163,23 @@ impl Lowerer<'_> {
     // ------------------------------------------------------------ manipulation
 
     pub fn manipulate(&mut self, c: &Call) -> Lowered {
-        let x = self.get(c, "x", Want::Tensor);
+        let x = self.get(c, "x", Want::TensorLike);
         let name = c.builtin.name;
         let (op, params) = match name {
             "reshape" | "expand" => (
-                if name == "reshape" { ManipOp::Reshape } else { ManipOp::Expand },
+                if name == "reshape" {
+                    ManipOp::Reshape
+                } else {
+                    ManipOp::Expand
+                },
                 vec![self.get(c, "shape", Want::Shape)],
             ),
             "pad" => (
                 ManipOp::Pad,
-                vec![self.get(c, "pads", Want::Shape), self.get(c, "value", Want::Scalar)],
+                vec![
+                    self.get(c, "pads", Want::Shape),
+                    self.get(c, "value", Want::Scalar),
+                ],
             ),
             "slice" => (
                 ManipOp::Slice,
@@ -293,7 +320,8 @@ impl Lowerer<'_> {
                     (Some(src), Some(axis)) => {
                         let a = self.axis(axis, src.len(), false, param_span(0))?;
                         let mut out = src.clone();
-                        out[a] = slice_dim(&src[a], lits[1], lits[2], lits.get(3).copied().flatten());
+                        out[a] =
+                            slice_dim(&src[a], lits[1], lits[2], lits.get(3).copied().flatten());
                         Some(out)
                     }
                     (Some(src), None) => Some(vec![any_dim(); src.len()]),
@@ -328,9 +356,12 @@ impl Lowerer<'_> {
                     out.remove(a);
                     Some(out)
                 }
-                (Some(src), None) if src.iter().all(|d| matches!(d, Dim::Fixed(_))) => {
-                    Some(src.iter().filter(|d| **d != Dim::Fixed(1)).cloned().collect())
-                }
+                (Some(src), None) if src.iter().all(|d| matches!(d, Dim::Fixed(_))) => Some(
+                    src.iter()
+                        .filter(|d| **d != Dim::Fixed(1))
+                        .cloned()
+                        .collect(),
+                ),
                 (Some(src), Some(None)) => Some(vec![any_dim(); src.len().saturating_sub(1)]),
                 _ => None,
             },
@@ -363,7 +394,9 @@ impl Lowerer<'_> {
             ManipOp::Cast => t.shape.clone(),
         };
         let dtype = match op {
-            ManipOp::Cast => self.const_str(params[0]).and_then(|n| crate::types::dtype_by_name(&n)),
+            ManipOp::Cast => self
+                .const_str(params[0])
+                .and_then(|n| crate::types::dtype_by_name(&n)),
             _ => t.dtype,
         };
         Some(tensor(dtype, shape))
@@ -408,7 +441,7 @@ impl Lowerer<'_> {
         let mut inputs = Vec::new();
         let mut ok = true;
         for item in items {
-            match self.value_want(item, Want::Tensor, &c.context("tensors")) {
+            match self.value_want(item, Want::TensorLike, &c.context("tensors")) {
                 Some(v) => inputs.push((v, item.span)),
                 None => ok = false,
             }
@@ -454,14 +487,20 @@ impl Lowerer<'_> {
         axis: Option<i64>,
         c: &Call,
     ) -> Result<Type, Lowered> {
-        let types: Vec<_> = inputs.iter().map(|(v, _)| tensor_of(&self.ty(*v))).collect();
+        let types: Vec<_> = inputs
+            .iter()
+            .map(|(v, _)| tensor_of(&self.ty(*v)))
+            .collect();
         let mut dtype = None;
         for (t, (_, span)) in types.iter().zip(inputs) {
             match (dtype, t.dtype) {
                 (Some((d, first)), Some(e)) if d != e => {
                     let diag = Diagnostic::error(
                         codes::TYPE_MISMATCH,
-                        format!("`{}` joins tensors of one dtype, found `{d}` and `{e}`", c.builtin.name),
+                        format!(
+                            "`{}` joins tensors of one dtype, found `{d}` and `{e}`",
+                            c.builtin.name
+                        ),
                     )
                     .with_primary(*span, format!("this is a `{e}` tensor"))
                     .with_secondary(first, format!("this is a `{d}` tensor"))
@@ -497,7 +536,10 @@ impl Lowerer<'_> {
         let axis_span = c.expr("axis").map_or(c.span, |e| e.span);
         let insert = op == CombineOp::Stack;
         let Some(axis) = axis else {
-            return Ok(tensor(dtype, Some(vec![any_dim(); rank + usize::from(insert)])));
+            return Ok(tensor(
+                dtype,
+                Some(vec![any_dim(); rank + usize::from(insert)]),
+            ));
         };
         let Some(a) = self.axis(axis, rank, insert, axis_span) else {
             return Err(Lowered::Error);
@@ -548,9 +590,17 @@ impl Lowerer<'_> {
 
     pub fn info(&mut self, c: &Call) -> Lowered {
         let name = c.builtin.name;
-        let want = if name == "len" { Want::Sequence } else { Want::Tensor };
+        let want = if name == "len" {
+            Want::Sequence
+        } else {
+            Want::Tensor
+        };
         let x = self.get(c, "x", want);
-        let axis = if name == "dim" { self.get(c, "axis", Want::Int) } else { Got::Absent };
+        let axis = if name == "dim" {
+            self.get(c, "axis", Want::Int)
+        } else {
+            Got::Absent
+        };
         let (Some(x), Some(axis)) = (x.req(), axis.opt()) else {
             return Lowered::Error;
         };
@@ -583,7 +633,12 @@ impl Lowerer<'_> {
                 }
                 let list = Type::List(Box::new(Type::Int));
                 let shape = self.emit(Op::Info(InfoOp::Shape), vec![x], list, c.span);
-                return Lowered::Value(self.emit(Op::Extract, vec![shape, axis], Type::Int, c.span));
+                return Lowered::Value(self.emit(
+                    Op::Extract,
+                    vec![shape, axis],
+                    Type::Int,
+                    c.span,
+                ));
             }
         };
         Lowered::Value(self.emit(Op::Info(op), vec![x], ty, c.span))
