@@ -130,7 +130,7 @@ pub fn compile(
             let passes = pipeline::Options {
                 verify_ir: cfg!(debug_assertions),
                 keep_ir: options.keep_ir.clone(),
-                check_host_functions: false,
+                ..pipeline::Options::default()
             };
             let compiled = pipeline::compile(module, &passes).map_err(|diagnostics| {
                 reporter.report_all(diagnostics);

@@ -155,7 +155,9 @@ pub fn layout<'s>(tokens: Vec<Spanned<'s>>, source_len: usize, cuts: &[LineCut])
         match token {
             Token::Newline if in_group => continue,
             Token::Newline => {
-                if last_can_end_statement(&out.tokens) && pending.is_none() {
+                let ends =
+                    last_can_end_statement(&out.tokens) || ends_extern_result_type(&out.tokens);
+                if ends && pending.is_none() {
                     pending = Some(range);
                 }
                 continue;
@@ -353,6 +355,19 @@ fn last_can_end_statement(tokens: &[Triple<'_>]) -> bool {
     tokens.last().is_some_and(|(_, t, _)| t.can_end_statement())
 }
 
+/// `extern fn f() -> tensor<f32>` ends at the newline after the type's `>`
+/// (elsewhere a `>` at the end of a line continues a comparison).
+fn ends_extern_result_type(tokens: &[Triple<'_>]) -> bool {
+    if !matches!(tokens.last(), Some((_, Token::Gt, _))) {
+        return false;
+    }
+    let line_start = tokens
+        .iter()
+        .rposition(|(_, t, _)| matches!(t, Token::Newline))
+        .map_or(0, |i| i + 1);
+    matches!(tokens.get(line_start), Some((_, Token::Extern, _)))
+}
+
 fn opens_block(prev: Option<&Token<'_>>) -> bool {
     matches!(
         prev,
@@ -395,6 +410,14 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    #[test]
+    fn an_extern_result_type_ends_at_the_newline() {
+        assert_eq!(
+            shape("extern fn f() -> tensor<f32>\nextern fn g()\n"),
+            "extern fn f ( ) -> tensor < f32 > ; extern fn g ( ) ;"
+        );
     }
 
     #[test]

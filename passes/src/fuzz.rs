@@ -181,8 +181,13 @@ impl Gen<'_> {
         for region in [then_block, else_block] {
             let mut inner = scope.clone();
             self.fill(region, &mut inner, depth + 1, in_loop);
-            let yields: Vec<Value> = (0..results).map(|_| self.pick(&inner)).collect();
-            self.m.append(region, Op::Yield, yields, vec![], None);
+            if self.c.below(8) == 0 {
+                // A region may also stop the program instead of yielding.
+                self.m.append(region, Op::Halt, vec![], vec![], None);
+            } else {
+                let yields: Vec<Value> = (0..results).map(|_| self.pick(&inner)).collect();
+                self.m.append(region, Op::Yield, yields, vec![], None);
+            }
         }
         scope.extend(self.m.insts[inst].results.clone());
     }

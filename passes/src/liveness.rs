@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use cranelift_entity::SecondaryMap;
 use omex_ir::{Block, Inst, Module, Op, Type, Value};
 
-use crate::layout::{Layout, enclosing_loops};
+use crate::layout::Layout;
 
 pub type RangeId = usize;
 
@@ -57,6 +57,8 @@ pub struct Liveness {
     range_of: SecondaryMap<Value, Option<RangeId>>,
     pub counters: HashMap<Inst, RangeId>,
     pub scratch: HashMap<(Inst, ScratchUse), RangeId>,
+    /// Values that some instruction of the module's arena reads.
+    used: SecondaryMap<Value, bool>,
 }
 
 /// Whether a value needs a context slot (model handles do not).
@@ -69,6 +71,12 @@ impl Liveness {
         self.range_of[value]
     }
 
+    /// Whether any instruction reads `value` (a loop's iteration index is
+    /// computed only when read).
+    pub fn is_used(&self, value: Value) -> bool {
+        self.used[value]
+    }
+
     /// The values live at `point` (for "too many live values" errors).
     pub fn live_at(&self, point: u32) -> Vec<RangeId> {
         (0..self.ranges.len())
@@ -76,17 +84,19 @@ impl Liveness {
             .collect()
     }
 
-    /// The most ranges live at any one point.
+    /// The most ranges live at any one point (a sweep over the points).
     pub fn max_live(&self) -> usize {
-        let mut events: Vec<(u32, i32)> = Vec::with_capacity(self.ranges.len() * 2);
+        let Some(last) = self.ranges.iter().map(|r| r.end.max(r.start)).max() else {
+            return 0;
+        };
+        let mut delta = vec![0i32; last as usize + 2];
         for r in &self.ranges {
-            events.push((r.start, 1));
-            events.push((r.end + 1, -1));
+            delta[r.start as usize] += 1;
+            delta[r.end as usize + 1] -= 1;
         }
-        events.sort_by_key(|&(p, delta)| (p, delta));
         let (mut live, mut max) = (0i32, 0i32);
-        for (_, delta) in events {
-            live += delta;
+        for d in delta {
+            live += d;
             max = max.max(live);
         }
         max as usize
@@ -94,8 +104,10 @@ impl Liveness {
 
     pub fn compute(module: &Module) -> Liveness {
         let layout = Layout::compute(module);
-        let mut start: SecondaryMap<Value, u32> = SecondaryMap::new();
-        let mut end: SecondaryMap<Value, u32> = SecondaryMap::new();
+        let used = used_values(module);
+        let values = module.values.len();
+        let mut start: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(values);
+        let mut end: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(values);
 
         for (value, data) in module.values.iter() {
             let def = match data.def {
@@ -110,20 +122,25 @@ impl Liveness {
         }
         for &inst in &layout.order {
             let point = layout.use_point(inst);
-            let loops = enclosing_loops(module, inst);
             for &arg in &module.insts[inst].args {
                 end[arg] = end[arg].max(point);
-                for &lp in &loops {
-                    if start[arg] < layout.use_point(lp) {
-                        end[arg] = end[arg].max(layout.end_point(lp));
-                    } else {
-                        break;
+                // Loops around the use, innermost first, that the value is
+                // defined before: it is read again on their next iteration.
+                let mut block = module.insts[inst].block;
+                while let Some(owner) = module.blocks[block].parent {
+                    if matches!(module.insts[owner].op, Op::Loop { .. }) {
+                        if start[arg] < layout.use_point(owner) {
+                            end[arg] = end[arg].max(layout.end_point(owner));
+                        } else {
+                            break;
+                        }
                     }
+                    block = module.insts[owner].block;
                 }
             }
             if let Op::Loop { body } = module.insts[inst].op {
                 let index = module.blocks[body].params[0];
-                if module_uses(module, index) {
+                if used[index] {
                     let count = module.insts[inst].args[0];
                     end[count] = end[count].max(layout.end_point(inst));
                 }
@@ -179,21 +196,31 @@ impl Liveness {
 
         let mut live = Liveness {
             layout,
-            ranges: Vec::new(),
-            range_of: SecondaryMap::new(),
+            ranges: Vec::with_capacity(values + module.insts.len() / 4),
+            range_of: SecondaryMap::with_capacity(values),
             counters: HashMap::new(),
             scratch: HashMap::new(),
+            used,
         };
         // One range per group of values, in order of first definition.
-        let mut members: HashMap<Value, Vec<Value>> = HashMap::new();
+        let mut group_of: SecondaryMap<Value, Option<u32>> = SecondaryMap::with_capacity(values);
+        let mut roots: Vec<(Value, Vec<Value>)> = Vec::new();
         for value in reachable_values(module, &live.layout) {
             if needs_slot(module, value) {
-                members.entry(groups.find(value)).or_default().push(value);
+                let root = groups.find(value);
+                let group = *group_of[root].get_or_insert_with(|| {
+                    roots.push((root, Vec::new()));
+                    (roots.len() - 1) as u32
+                });
+                roots[group as usize].1.push(value);
             }
         }
-        let mut roots: Vec<(Value, Vec<Value>)> = members.into_iter().collect();
-        roots.sort_by_key(|(root, vs)| (vs.iter().map(|v| start[*v]).min().unwrap_or(0), *root));
-        for (_, values) in roots {
+        let mut roots: Vec<(u32, Value, Vec<Value>)> = roots
+            .into_iter()
+            .map(|(root, vs)| (vs.iter().map(|v| start[*v]).min().unwrap_or(0), root, vs))
+            .collect();
+        roots.sort_unstable_by_key(|(first, root, _)| (*first, *root));
+        for (_, _, values) in roots {
             let s = values.iter().map(|v| start[*v]).min().unwrap_or(0);
             let mut e = values.iter().map(|v| end[*v]).max().unwrap_or(s);
             // Loop and if results are written at the end of their regions
@@ -299,7 +326,7 @@ impl Liveness {
 /// Values defined by instructions of the program or parameters of its blocks
 /// (passes may leave values of removed instructions in the arena).
 fn reachable_values(module: &Module, layout: &Layout) -> Vec<Value> {
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(module.values.len());
     for &inst in &layout.order {
         values.extend(module.insts[inst].results.iter().copied());
         for region in module.insts[inst].op.regions() {
@@ -309,8 +336,15 @@ fn reachable_values(module: &Module, layout: &Layout) -> Vec<Value> {
     values
 }
 
-fn module_uses(module: &Module, value: Value) -> bool {
-    module.insts.values().any(|d| d.args.contains(&value))
+/// The values read by any instruction of the arena (as the emitter sees it).
+fn used_values(module: &Module) -> SecondaryMap<Value, bool> {
+    let mut used = SecondaryMap::with_capacity(module.values.len());
+    for d in module.insts.values() {
+        for &arg in &d.args {
+            used[arg] = true;
+        }
+    }
+    used
 }
 
 fn yield_args(module: &Module, block: Block) -> Vec<Value> {
@@ -325,7 +359,13 @@ fn yield_args(module: &Module, block: Block) -> Vec<Value> {
 /// Whether the else region emits any instruction (code or copies).
 pub fn else_needs_code(module: &Module, live: &Liveness, if_inst: Inst, else_block: Block) -> bool {
     let insts = &module.blocks[else_block].insts;
-    if insts.len() > 1 {
+    // Anything but a lone `yield` (another instruction, or `halt`/`return`).
+    let only_yield = match insts.as_slice() {
+        [] => true,
+        [last] => matches!(module.insts[*last].op, Op::Yield),
+        _ => false,
+    };
+    if !only_yield {
         return true;
     }
     let results = &module.insts[if_inst].results;
@@ -354,10 +394,10 @@ struct Groups {
 }
 
 impl Groups {
-    fn new(_module: &Module) -> Self {
+    fn new(module: &Module) -> Self {
         Self {
-            parent: SecondaryMap::new(),
-            size: SecondaryMap::new(),
+            parent: SecondaryMap::with_capacity(module.values.len()),
+            size: SecondaryMap::with_capacity(module.values.len()),
         }
     }
 
