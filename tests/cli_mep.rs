@@ -264,11 +264,26 @@ fn omex_like_unbalanced_loop() -> Vec<u8> {
 
 #[test]
 fn run_mepasm_prints_and_returns_json() {
-    let output = omexc(&["run", "examples/mep/echo.mepasm", "--output", "json", "--", "World"]);
+    let output = omexc(&[
+        "run",
+        "examples/mep/echo.mepasm",
+        "--output",
+        "json",
+        "--",
+        "World",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines, ["Hello, World!", "Hello, World!", "Hello, World!", r#"{"greeting":"Hello, World!"}"#]);
+    assert_eq!(
+        lines,
+        [
+            "Hello, World!",
+            "Hello, World!",
+            "Hello, World!",
+            r#"{"greeting":"Hello, World!"}"#
+        ]
+    );
 }
 
 #[test]
@@ -289,10 +304,18 @@ fn run_stops_a_runaway_loop() {
     .unwrap();
     let output = omexc(&["run", src.to_str().unwrap(), "--max-steps", "1000"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("error[E0911]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[E0911]"),
+        "{}",
+        stderr(&output)
+    );
     let output = omexc(&["run", src.to_str().unwrap(), "--timeout", "0.2"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("error[E0912]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[E0912]"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -306,7 +329,11 @@ fn run_refuses_writes_outside_the_sandbox() {
     .unwrap();
     let output = omexc(&["run", src.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("error[E0907]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[E0907]"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!Path::new("/tmp/omexc-escape.txt").exists());
 }
 
@@ -319,5 +346,9 @@ fn run_refuses_a_corrupted_program() {
     std::fs::write(&mep, &bytes).unwrap();
     let output = omexc(&["run", mep.to_str().unwrap(), "--", "x"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("error[E0803]: checksum mismatch"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[E0803]: checksum mismatch"),
+        "{}",
+        stderr(&output)
+    );
 }
