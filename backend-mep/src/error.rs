@@ -17,7 +17,7 @@ impl MepError {
         Self { offset, kind }
     }
 
-    /// The stable error code (`E08xx`), documented in `docs/errors.md`.
+    /// The stable error code (`E08xx`), documented in `docs/mep-errors.md` (indexed in `docs/errors.md`).
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }
