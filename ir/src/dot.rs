@@ -34,10 +34,8 @@ pub fn dataflow_dot(module: &Module) -> String {
             graph.add_edge(node_of_model[&model], to, String::new());
         }
         for &arg in &d.args {
-            if let Some(def) = module.def_inst(arg) {
-                if let Some(&from) = node_of_inst.get(&def) {
-                    graph.add_edge(from, to, module.display_name(arg));
-                }
+            if let Some(&from) = module.def_inst(arg).and_then(|def| node_of_inst.get(&def)) {
+                graph.add_edge(from, to, module.display_name(arg));
             }
         }
     }
