@@ -616,7 +616,10 @@ fn to_int(value: &Value) -> Result<i64> {
                 RuntimeError::input(format!("`{text}` is not an integer"))
                     .with_help("give a whole number such as 42 or -3")
             }),
-            None => Err(RuntimeError::input(format!("cannot convert {} to an int", value.describe()))),
+            None => Err(RuntimeError::input(format!(
+                "cannot convert {} to an int",
+                value.describe()
+            ))),
         },
     }
 }
@@ -630,7 +633,10 @@ fn to_float(value: &Value) -> Result<f64> {
                 RuntimeError::input(format!("`{text}` is not a number"))
                     .with_help("give a number such as 0.8, 2 or 1e-3")
             }),
-            None => Err(RuntimeError::input(format!("cannot convert {} to a float", value.describe()))),
+            None => Err(RuntimeError::input(format!(
+                "cannot convert {} to a float",
+                value.describe()
+            ))),
         },
     }
 }
@@ -643,7 +649,12 @@ mod conversion_tests {
     fn parses_arguments() {
         assert_eq!(to_int(&Value::str(" 42 ")).unwrap(), 42);
         assert_eq!(to_int(&Value::Float(-2.7)).unwrap(), -2);
-        assert!(to_int(&Value::str("4.5")).unwrap_err().message.contains("`4.5` is not an integer"));
+        assert!(
+            to_int(&Value::str("4.5"))
+                .unwrap_err()
+                .message
+                .contains("`4.5` is not an integer")
+        );
         assert_eq!(to_float(&Value::str("0.8")).unwrap(), 0.8);
         assert_eq!(to_float(&Value::Int(3)).unwrap(), 3.0);
         assert!(to_float(&Value::str("x")).is_err());
