@@ -60,6 +60,11 @@ pub struct CompileArgs {
     /// The plan to compile when the file defines several (default: the first).
     #[arg(long, value_name = "NAME")]
     pub plan: Option<String>,
+    /// The memory budget: a recipe whose estimated peak (model weights plus
+    /// live values) exceeds it is an error. Units: B, KB/MB/GB (1000^n),
+    /// KiB/MiB/GiB or K/M/G (1024^n), e.g. `2GiB`, `512MB`.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +130,19 @@ pub enum Command {
         /// The ONNX Runtime library (`libonnxruntime.so`) to use; also `OMEX_ORT_LIB`.
         #[arg(long, value_name = "PATH")]
         ort_lib: Option<PathBuf>,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Show a plan's estimated memory over time, instruction by instruction.
+    ///
+    /// Prints a table (instruction, what it does, source line, bytes live after
+    /// it) with the peak and the budget; `--svg` also writes a chart.
+    Profile {
+        /// The recipe (`.plan`).
+        file: PathBuf,
+        /// Also write the timeline as an SVG chart here.
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<PathBuf>,
         #[command(flatten)]
         compile: CompileArgs,
     },

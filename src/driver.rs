@@ -64,6 +64,32 @@ pub struct CompileOptions {
     pub model_path: ModelPath,
     pub plan: Option<String>,
     pub keep_ir: Vec<Stage>,
+    pub memory_limit: Option<u64>,
+    /// Plan memory but do not fail over the budget (`omexc profile`).
+    pub ignore_memory_budget: bool,
+}
+
+impl CompileOptions {
+    /// From the shared command-line flags; a bad `--memory-limit` is reported.
+    pub fn from_args(args: &crate::cli::CompileArgs, reporter: &mut Reporter) -> Result<Self, Reported> {
+        let memory_limit = match &args.memory_limit {
+            Some(text) => Some(omex_passes::memory::parse_size(text).map_err(|why| {
+                reporter.report(
+                    omex_diagnostics::Diagnostic::error("E0957", format!("bad --memory-limit `{text}`: {why}"))
+                        .with_help("write a size such as 2GiB, 512MB or 1048576"),
+                );
+                Reported
+            })?),
+            None => None,
+        };
+        Ok(Self {
+            model_path: ModelPath::new(&args.model_path),
+            plan: args.plan.clone(),
+            keep_ir: Vec::new(),
+            memory_limit,
+            ignore_memory_budget: false,
+        })
+    }
 }
 
 pub struct Built {
@@ -73,6 +99,7 @@ pub struct Built {
     pub ir_module: Option<omex_ir::Module>,
     pub slots_used: Option<usize>,
     pub max_live: Option<usize>,
+    pub memory: Option<omex_passes::memory::MemoryPlan>,
 }
 
 pub fn unsupported_input(path: &Path, reporter: &mut Reporter) -> Reported {
@@ -130,6 +157,8 @@ pub fn compile(
             let passes = pipeline::Options {
                 verify_ir: cfg!(debug_assertions),
                 keep_ir: options.keep_ir.clone(),
+                memory_limit: options.memory_limit,
+                ignore_memory_budget: options.ignore_memory_budget,
                 ..pipeline::Options::default()
             };
             let compiled = pipeline::compile(module, &passes).map_err(|diagnostics| {
@@ -153,6 +182,7 @@ pub fn compile(
                 ir_module: Some(compiled.module),
                 slots_used: Some(compiled.assignment.slots_used),
                 max_live: Some(compiled.max_live),
+                memory: Some(compiled.memory),
             })
         }
         SourceKind::MepAsm => {
@@ -178,6 +208,7 @@ pub fn compile(
                 ir_module: None,
                 slots_used: None,
                 max_live: None,
+                memory: None,
             })
         }
         SourceKind::Mep => {
@@ -198,6 +229,7 @@ pub fn compile(
                 ir_module: None,
                 slots_used: None,
                 max_live: None,
+                memory: None,
             })
         }
     }

@@ -11,13 +11,21 @@ use std::fmt;
 use omex_mep::subtype::ResType;
 use omex_mep::{Instruction, Program};
 
-use crate::emit::Effects;
+use crate::cfg::Cfg;
+use crate::emit::EffectTable;
 use crate::liveness::RangeId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Content {
-    Holds(RangeId),
-    Clobbered,
+/// What a slot holds: a range id, or [`CLOBBERED`] (nothing known, or
+/// different ranges on different paths). Four bytes per slot, and only the
+/// slots the program touches, so that a state per basic block stays small
+/// on large programs.
+type Content = u32;
+const CLOBBERED: Content = u32::MAX;
+/// Stands for range ids that do not fit (never a real range).
+const TOO_LARGE: Content = u32::MAX - 1;
+
+fn content(range: RangeId) -> Content {
+    u32::try_from(range).map_or(TOO_LARGE, |r| r.min(TOO_LARGE))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,101 +54,106 @@ impl fmt::Display for CheckError {
 }
 
 fn holds(content: Content) -> Option<RangeId> {
-    match content {
-        Content::Holds(r) => Some(r),
-        Content::Clobbered => None,
+    (content < TOO_LARGE).then_some(content as RangeId)
+}
+
+type State = Vec<Content>;
+
+/// Applies instruction `i` to `state`; with `errors`, checks its reads.
+fn step(
+    program: &Program,
+    effects: &EffectTable,
+    i: usize,
+    state: &mut State,
+    mut errors: Option<&mut Vec<CheckError>>,
+) {
+    let Some(fx) = effects.get(i) else {
+        return;
+    };
+    let report = |slot: u8, expected: RangeId, found: Content, errors: &mut Vec<CheckError>| {
+        // One error per instruction and slot (this instruction's come last).
+        let mut own = errors.iter().rev().take_while(|e| e.instruction == i);
+        if !own.any(|e| e.slot == slot) {
+            errors.push(CheckError {
+                instruction: i,
+                slot,
+                expected,
+                found: holds(found),
+            });
+        }
+    };
+    for &(slot, from, to) in fx.renames {
+        if state[slot as usize] == content(from) {
+            state[slot as usize] = content(to);
+        } else if let Some(errors) = errors.as_deref_mut() {
+            report(slot, from, state[slot as usize], errors);
+        }
+    }
+    if let Some(errors) = errors {
+        for &(slot, expected) in fx.reads {
+            let found = state[slot as usize];
+            if found != content(expected) {
+                report(slot, expected, found, errors);
+            }
+        }
+    }
+    if let Instruction::ResUnload {
+        res: ResType::Context,
+        target,
+    } = &program.instructions()[i]
+    {
+        state[*target as usize] = CLOBBERED;
+    }
+    for &(slot, range) in fx.writes {
+        state[slot as usize] = content(range);
     }
 }
 
-fn successors(program: &Program, index: usize) -> Vec<usize> {
-    let n = program.instructions().len();
-    let next = index + 1;
-    let mut out = match &program.instructions()[index] {
-        Instruction::FlowHalt {} | Instruction::SinkReturn { .. } => vec![],
-        Instruction::FlowLoopStart { .. }
-        | Instruction::FlowLoopEnd {}
-        | Instruction::FlowBranchIf { .. }
-        | Instruction::FlowBreakLoopIf { .. } => vec![next, program.jump_target(index)],
-        _ => vec![next],
-    };
-    out.retain(|&s| s < n);
-    out
-}
-
-pub fn check(program: &Program, effects: &[Effects]) -> Result<(), Vec<CheckError>> {
-    let n = program.instructions().len();
-    let mut entry: Vec<Option<Vec<Content>>> = vec![None; n];
-    if n == 0 {
+pub fn check(program: &Program, effects: &EffectTable) -> Result<(), Vec<CheckError>> {
+    if program.instructions().is_empty() {
         return Ok(());
     }
-    entry[0] = Some(vec![Content::Clobbered; 256]);
-    let mut work = vec![0usize];
-    let mut errors = Vec::new();
-    let mut reported = std::collections::HashSet::new();
-    while let Some(i) = work.pop() {
-        let Some(mut state) = entry[i].clone() else {
-            continue;
-        };
-        let fx = effects.get(i).cloned().unwrap_or_default();
-        for &(slot, from, to) in &fx.renames {
-            if state[slot as usize] == Content::Holds(from) {
-                state[slot as usize] = Content::Holds(to);
-            } else if reported.insert((i, slot)) {
-                errors.push(CheckError {
-                    instruction: i,
-                    slot,
-                    expected: from,
-                    found: holds(state[slot as usize]),
-                });
-            }
+    let cfg = Cfg::new(program);
+    // Slots beyond the highest one the program touches are never read.
+    let mut width = 0;
+    for fx in effects.iter() {
+        let slots = fx.reads.iter().chain(fx.writes).map(|&(s, _)| s);
+        let renamed = fx.renames.iter().map(|&(s, _, _)| s);
+        for slot in slots.chain(renamed) {
+            width = width.max(slot as usize + 1);
         }
-        for &(slot, expected) in &fx.reads {
-            let found = state[slot as usize];
-            if found != Content::Holds(expected) && reported.insert((i, slot)) {
-                errors.push(CheckError {
-                    instruction: i,
-                    slot,
-                    expected,
-                    found: holds(found),
-                });
-            }
-        }
+    }
+    for instruction in program.instructions() {
         if let Instruction::ResUnload {
             res: ResType::Context,
             target,
-        } = &program.instructions()[i]
+        } = instruction
         {
-            state[*target as usize] = Content::Clobbered;
-        }
-        for &(slot, range) in &fx.writes {
-            state[slot as usize] = Content::Holds(range);
-        }
-        for s in successors(program, i) {
-            let changed = match &mut entry[s] {
-                None => {
-                    entry[s] = Some(state.clone());
-                    true
-                }
-                Some(existing) => {
-                    let mut changed = false;
-                    for (slot, incoming) in existing.iter_mut().zip(&state) {
-                        let joined = match (*slot, *incoming) {
-                            (a, b) if a == b => a,
-                            _ => Content::Clobbered,
-                        };
-                        if joined != *slot {
-                            *slot = joined;
-                            changed = true;
-                        }
-                    }
-                    changed
-                }
-            };
-            if changed {
-                work.push(s);
-            }
+            width = width.max(*target as usize + 1);
         }
     }
+    let entry: State = vec![CLOBBERED; width];
+    let solution = cfg.solve(
+        entry,
+        |i, state| step(program, effects, i, state, None),
+        |existing, incoming| {
+            let mut changed = false;
+            for (slot, &other) in existing.iter_mut().zip(incoming.iter()) {
+                if *slot != other && *slot != CLOBBERED {
+                    *slot = CLOBBERED;
+                    changed = true;
+                }
+            }
+            changed
+        },
+    );
+    // At the fixpoint, every reachable block once more, checking the reads.
+    let mut errors = Vec::new();
+    cfg.replay(&solution, |b, state| {
+        for i in cfg.range(b) {
+            step(program, effects, i, state, Some(&mut errors));
+        }
+    });
     if errors.is_empty() {
         Ok(())
     } else {

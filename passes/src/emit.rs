@@ -18,7 +18,7 @@ use omex_mep::{
 use crate::liveness::{
     Liveness, RangeId, RangeKind, ScratchUse, break_needs_copies, else_needs_code,
 };
-use crate::slots::Assignment;
+use crate::slots::{Assignment, FreeSlots};
 
 /// What one MEP instruction reads and writes, in terms of live ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,13 +30,109 @@ pub struct Effects {
     pub renames: Vec<(u8, RangeId, RangeId)>,
 }
 
+/// The [`Effects`] of one instruction, borrowed from an [`EffectTable`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EffectsRef<'a> {
+    pub reads: &'a [(u8, RangeId)],
+    pub writes: &'a [(u8, RangeId)],
+    pub renames: &'a [(u8, RangeId, RangeId)],
+}
+
+/// The effects of every instruction of a program, in three flat lists (no
+/// allocation per instruction: this table grows with the program).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectTable {
+    reads: Vec<(u8, RangeId)>,
+    writes: Vec<(u8, RangeId)>,
+    renames: Vec<(u8, RangeId, RangeId)>,
+    /// Where instruction `i`'s entries start in each list; `len + 1` entries.
+    starts: Vec<[u32; 3]>,
+}
+
+impl Default for EffectTable {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl EffectTable {
+    pub fn with_capacity(instructions: usize) -> Self {
+        let mut starts = Vec::with_capacity(instructions + 1);
+        starts.push([0; 3]);
+        EffectTable {
+            reads: Vec::with_capacity(instructions * 3 / 2),
+            writes: Vec::with_capacity(instructions),
+            renames: Vec::new(),
+            starts,
+        }
+    }
+
+    /// Appends the effects of the next instruction.
+    pub fn push(&mut self, effects: &Effects) {
+        self.push_parts(
+            effects.reads.iter().copied(),
+            effects.writes.iter().copied(),
+            &effects.renames,
+        );
+    }
+
+    /// Appends the effects of the next instruction, given in parts.
+    pub fn push_parts(
+        &mut self,
+        reads: impl IntoIterator<Item = (u8, RangeId)>,
+        writes: impl IntoIterator<Item = (u8, RangeId)>,
+        renames: &[(u8, RangeId, RangeId)],
+    ) {
+        self.reads.extend(reads);
+        self.writes.extend(writes);
+        self.renames.extend_from_slice(renames);
+        self.starts.push([
+            self.reads.len() as u32,
+            self.writes.len() as u32,
+            self.renames.len() as u32,
+        ]);
+    }
+
+    /// Number of instructions.
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<EffectsRef<'_>> {
+        let [r0, w0, n0] = *self.starts.get(i)?;
+        let [r1, w1, n1] = *self.starts.get(i + 1)?;
+        Some(EffectsRef {
+            reads: &self.reads[r0 as usize..r1 as usize],
+            writes: &self.writes[w0 as usize..w1 as usize],
+            renames: &self.renames[n0 as usize..n1 as usize],
+        })
+    }
+
+    /// The effects of instruction `i` (none past the end).
+    pub fn at(&self, i: usize) -> EffectsRef<'_> {
+        self.get(i).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = EffectsRef<'_>> {
+        (0..self.len()).map(|i| self.at(i))
+    }
+}
+
 #[derive(Debug)]
 pub struct Emitted {
     pub module: omex_mep::Module,
     /// Parallel to `module.code`.
-    pub effects: Vec<Effects>,
+    pub effects: EffectTable,
     /// The IR instruction each MEP instruction comes from.
     pub origin: Vec<Option<Inst>>,
+    /// The layout position ([`Layout`](crate::layout::Layout)) each MEP
+    /// instruction belongs to: its IR instruction's, or for the copies and
+    /// `FLOW_LOOP_END` closing a loop, the loop's end. Non-decreasing.
+    pub position: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +182,12 @@ struct Emitter<'a> {
     live: &'a Liveness,
     asg: &'a Assignment,
     b: Builder,
-    effects: Vec<Effects>,
+    effects: EffectTable,
     origin: Vec<Option<Inst>>,
+    position: Vec<u32>,
+    /// The layout position of the code being emitted.
+    at: u32,
+    free: Option<FreeSlots<'a>>,
     model_ids: HashMap<ModelRef, ModelId>,
     returns: Vec<(usize, Vec<String>)>,
     current: Option<Inst>,
@@ -100,8 +200,13 @@ pub fn emit(module: &Module, live: &Liveness, asg: &Assignment) -> Result<Emitte
         live,
         asg,
         b: Builder::new(),
-        effects: Vec::new(),
-        origin: Vec::new(),
+        // About one MEP instruction per IR instruction, plus copies; reserving
+        // (not touching) memory avoids copying these as they grow.
+        effects: EffectTable::with_capacity(2 * module.insts.len()),
+        origin: Vec::with_capacity(2 * module.insts.len()),
+        position: Vec::with_capacity(2 * module.insts.len()),
+        at: 0,
+        free: None,
         model_ids: HashMap::new(),
         returns: Vec::new(),
         current: None,
@@ -116,6 +221,7 @@ pub fn emit(module: &Module, live: &Liveness, asg: &Assignment) -> Result<Emitte
         b,
         effects,
         origin,
+        position,
         returns,
         ..
     } = e;
@@ -150,6 +256,7 @@ pub fn emit(module: &Module, live: &Liveness, asg: &Assignment) -> Result<Emitte
         module: mep,
         effects,
         origin,
+        position,
     })
 }
 
@@ -229,9 +336,29 @@ impl Emitter<'_> {
 
     fn push(&mut self, instruction: Instruction, mut effects: Effects) -> usize {
         effects.renames.append(&mut self.renames);
+        self.effects.push(&effects);
+        self.push_code(instruction)
+    }
+
+    /// An instruction that reads `args` and writes `results` (those of them
+    /// in slots: model handles live in the model table).
+    fn push_simple(&mut self, instruction: Instruction, args: &[Value], results: &[Value]) {
+        let (live, asg) = (self.live, self.asg);
+        let access = move |v: &Value| live.range_of(*v).map(|r| (asg.slot_of_range[r], r));
+        let (reads, writes) = (
+            args.iter().filter_map(access),
+            results.iter().filter_map(access),
+        );
+        self.effects.push_parts(reads, writes, &self.renames);
+        self.renames.clear();
+        self.push_code(instruction);
+    }
+
+    /// Appends an instruction whose effects were just recorded.
+    fn push_code(&mut self, instruction: Instruction) -> usize {
         let index = self.b.push(instruction);
-        self.effects.push(effects);
         self.origin.push(self.current);
+        self.position.push(self.at);
         if let Some(span) = self.current.and_then(|i| self.module.spans[i]) {
             self.b.locate(index, span.file.0, span.start, span.end);
         }
@@ -249,6 +376,7 @@ impl Emitter<'_> {
     fn block(&mut self, block: Block) -> Result<(), EmitError> {
         for &inst in &self.module.blocks[block].insts {
             self.current = Some(inst);
+            self.at = self.live.layout.pos[inst];
             self.inst(inst)?;
         }
         Ok(())
@@ -262,13 +390,14 @@ impl Emitter<'_> {
     }
 
     fn inst(&mut self, inst: Inst) -> Result<(), EmitError> {
-        let d = &self.module.insts[inst];
-        let args = d.args.clone();
-        let results = d.results.clone();
+        // The module outlives the emitter's borrows: no need to clone operands.
+        let module = self.module;
+        let d = &module.insts[inst];
+        let (args, results) = (&d.args[..], &d.results[..]);
         let out = results.first().map(|r| self.slot(*r)).unwrap_or(Slot(0));
         let simple = |e: &Self| Effects {
-            reads: e.read(&args),
-            writes: e.read(&results),
+            reads: e.read(args),
+            writes: e.read(results),
             ..Effects::default()
         };
         let instruction = match &d.op {
@@ -304,7 +433,7 @@ impl Emitter<'_> {
                 out,
                 repo: self.str_const(repo)?,
                 kind: *kind,
-                params: self.slots(&args),
+                params: self.slots(args),
             },
             Op::ExecCtl { ctl, value } => Instruction::ExecCtl {
                 ctl: *ctl,
@@ -342,13 +471,13 @@ impl Emitter<'_> {
             Op::Format { template } => Instruction::StringFormat {
                 out,
                 format: self.str_const(template)?,
-                inputs: self.slots(&args),
+                inputs: self.slots(args),
             },
             Op::TensorCreate { dtype, op } => Instruction::TensorCreate {
                 out,
                 dtype: *dtype,
                 op: *op,
-                params: self.slots(&args),
+                params: self.slots(args),
             },
             Op::TensorRandom { dtype, dist } => Instruction::TensorRandom {
                 out,
@@ -384,14 +513,14 @@ impl Emitter<'_> {
             },
             Op::CallHost { name } => Instruction::ExternCallFunc {
                 func: self.str_const(name)?,
-                inputs: self.slots(&args),
-                outputs: self.slots(&results),
+                inputs: self.slots(args),
+                outputs: self.slots(results),
             },
             Op::CallMethod { name } => Instruction::ExternCallMethod {
                 object: self.slot(args[0]),
                 method: self.str_const(name)?,
                 inputs: self.slots(&args[1..]),
-                outputs: self.slots(&results),
+                outputs: self.slots(results),
             },
             Op::Copy => Instruction::SysCopy {
                 out,
@@ -439,7 +568,7 @@ impl Emitter<'_> {
             Op::RunStatic { .. } => Instruction::ModelRunStatic {
                 model: self.model_id(args[0])?,
                 inputs: self.slots(&args[1..]),
-                outputs: self.slots(&results),
+                outputs: self.slots(results),
             },
             Op::RunDynamic => Instruction::ModelRunDynamic {
                 model: self.model_id(args[0])?,
@@ -475,7 +604,7 @@ impl Emitter<'_> {
             Op::Return { names } => {
                 let index = self.push(
                     Instruction::SinkReturn {
-                        values: self.slots(&args),
+                        values: self.slots(args),
                     },
                     simple(self),
                 );
@@ -491,11 +620,7 @@ impl Emitter<'_> {
             // A region's yield: the parent emits the copies.
             Op::Yield => return Ok(()),
         };
-        let mut effects = simple(self);
-        // Model handles live in the model table, not in slots.
-        effects.reads.retain(|(_, r)| *r != usize::MAX);
-        effects.writes.retain(|(_, r)| *r != usize::MAX);
-        self.push(instruction, effects);
+        self.push_simple(instruction, args, results);
         Ok(())
     }
 
@@ -523,9 +648,11 @@ impl Emitter<'_> {
                 }
                 None => {
                     let involved: Vec<u8> = pending.iter().flat_map(|m| [m.src, m.dst]).collect();
+                    let (live, asg) = (self.live, self.asg);
                     let temp = self
-                        .asg
-                        .free_at(self.live, point, &involved)
+                        .free
+                        .get_or_insert_with(|| FreeSlots::new(live, asg))
+                        .free_at(point, &involved)
                         .ok_or(EmitError::NoFreeSlot(at))?;
                     let m = &mut pending[0];
                     self.push(
@@ -603,7 +730,7 @@ impl Emitter<'_> {
             rw.clone(),
         );
         let index = self.module.blocks[body].params[0];
-        if self.module.insts.values().any(|x| x.args.contains(&index)) {
+        if self.live.is_used(index) {
             self.push(
                 Instruction::MathBinary {
                     op: BinaryOp::Sub,
@@ -623,6 +750,7 @@ impl Emitter<'_> {
         }
         self.block(body)?;
         self.current = Some(inst);
+        self.at = self.live.layout.end[inst];
         if let Some(y) = self.yield_of(body) {
             let yields = self.module.insts[y].args.clone();
             let point = self.live.layout.def_point(y);

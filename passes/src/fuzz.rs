@@ -217,6 +217,19 @@ pub fn compile_random(bytes: &[u8]) {
                 compiled.assignment.slots_used,
                 compiled.max_live
             );
+            // The memory plan: a row per layout position, none above the
+            // peak, and (ints and bools only) at most 8 bytes a slot.
+            let plan = &compiled.memory;
+            let layout = &compiled.liveness.layout;
+            let positions = layout.order.iter().map(|&i| layout.end[i] + 1).max();
+            assert_eq!(plan.rows.len(), positions.unwrap_or(0) as usize);
+            assert!(
+                plan.rows
+                    .iter()
+                    .all(|r| r.after <= r.bytes && r.bytes <= plan.peak)
+            );
+            assert!(plan.peak <= 8 * compiled.assignment.slots_used.max(1) as u64 + 8);
+            assert_eq!(plan.peak_unknown, 0);
         }
         Err(errors) => panic!("{errors:#?}\n{}", omex_ir::print(&module)),
     }

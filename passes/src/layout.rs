@@ -21,7 +21,12 @@ pub struct Layout {
 
 impl Layout {
     pub fn compute(module: &Module) -> Self {
-        let mut layout = Layout::default();
+        let n = module.insts.len();
+        let mut layout = Layout {
+            pos: crate::side_table(n),
+            end: crate::side_table(n),
+            order: Vec::with_capacity(n),
+        };
         let mut next = 0u32;
         if let Some(body) = module.body {
             layout.visit(module, body, &mut next);
@@ -34,11 +39,12 @@ impl Layout {
             self.pos[inst] = *next;
             self.order.push(inst);
             *next += 1;
-            let regions = module.insts[inst].op.regions();
-            for region in &regions {
-                self.visit(module, *region, next);
+            let mut owner = false;
+            for region in regions(&module.insts[inst].op) {
+                self.visit(module, region, next);
+                owner = true;
             }
-            if regions.is_empty() {
+            if !owner {
                 self.end[inst] = self.pos[inst];
             } else {
                 self.end[inst] = *next;
@@ -59,6 +65,19 @@ impl Layout {
     pub fn end_point(&self, inst: Inst) -> u32 {
         2 * self.end[inst]
     }
+}
+
+/// The regions `op` owns, without allocating (unlike [`Op::regions`]).
+pub fn regions(op: &Op) -> impl Iterator<Item = omex_ir::Block> {
+    let pair = match op {
+        Op::Loop { body } => [Some(*body), None],
+        Op::If {
+            then_block,
+            else_block,
+        } => [Some(*then_block), Some(*else_block)],
+        _ => [None, None],
+    };
+    pair.into_iter().flatten()
 }
 
 /// The loops enclosing `inst`, innermost first.

@@ -23,6 +23,9 @@ use crate::layout::Layout;
 
 pub type RangeId = usize;
 
+/// `Liveness::range_of` of a value without a range.
+const NO_RANGE: u32 = u32::MAX;
+
 /// What a compiler temporary is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScratchUse {
@@ -54,7 +57,9 @@ pub struct LiveRange {
 pub struct Liveness {
     pub layout: Layout,
     pub ranges: Vec<LiveRange>,
-    range_of: SecondaryMap<Value, Option<RangeId>>,
+    /// The range of each value, [`NO_RANGE`] for none (four bytes a value:
+    /// the emitter looks this up for every operand).
+    range_of: SecondaryMap<Value, u32>,
     pub counters: HashMap<Inst, RangeId>,
     pub scratch: HashMap<(Inst, ScratchUse), RangeId>,
     /// Values that some instruction of the module's arena reads.
@@ -68,7 +73,8 @@ pub fn needs_slot(module: &Module, value: Value) -> bool {
 
 impl Liveness {
     pub fn range_of(&self, value: Value) -> Option<RangeId> {
-        self.range_of[value]
+        let r = self.range_of[value];
+        (r != NO_RANGE).then_some(r as RangeId)
     }
 
     /// Whether any instruction reads `value` (a loop's iteration index is
@@ -106,20 +112,13 @@ impl Liveness {
         let layout = Layout::compute(module);
         let used = used_values(module);
         let values = module.values.len();
-        let mut start: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(values);
-        let mut end: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(values);
-
-        for (value, data) in module.values.iter() {
-            let def = match data.def {
-                omex_ir::ValueDef::Result(inst, _) => layout.def_point(inst),
-                omex_ir::ValueDef::Param(block, _) => match module.blocks[block].parent {
-                    Some(owner) => layout.def_point(owner),
-                    None => 0,
-                },
-            };
-            start[value] = def;
-            end[value] = def;
-        }
+        let mut start: SecondaryMap<Value, u32> = crate::side_table(values);
+        let mut end: SecondaryMap<Value, u32> = crate::side_table(values);
+        // One pass over the program: definitions and uses (a value is
+        // defined before it is used), the values defined (results, then
+        // region parameters), and the loops, ifs and breaks for later.
+        let mut reachable: Vec<Value> = Vec::with_capacity(values);
+        let mut structured: Vec<Inst> = Vec::new();
         for &inst in &layout.order {
             let point = layout.use_point(inst);
             for &arg in &module.insts[inst].args {
@@ -138,17 +137,41 @@ impl Liveness {
                     block = module.insts[owner].block;
                 }
             }
-            if let Op::Loop { body } = module.insts[inst].op {
+            let d = &module.insts[inst];
+            let def = layout.def_point(inst);
+            for &result in &d.results {
+                start[result] = def;
+                end[result] = def;
+                reachable.push(result);
+            }
+            for region in crate::layout::regions(&d.op) {
+                for &param in &module.blocks[region].params {
+                    start[param] = def;
+                    end[param] = def;
+                    reachable.push(param);
+                }
+            }
+            if matches!(d.op, Op::Loop { .. } | Op::If { .. } | Op::BreakIf) {
+                structured.push(inst);
+            }
+            if let Op::Loop { body } = d.op {
                 let index = module.blocks[body].params[0];
                 if used[index] {
-                    let count = module.insts[inst].args[0];
+                    let count = d.args[0];
                     end[count] = end[count].max(layout.end_point(inst));
+                }
+            }
+            // Loop and if results are written at the end of their regions
+            // (yield) and at breaks: their slot is taken until the owner ends.
+            if matches!(d.op, Op::Loop { .. } | Op::If { .. }) {
+                for &result in &d.results {
+                    end[result] = end[result].max(layout.end_point(inst));
                 }
             }
         }
 
         let mut groups = Groups::new(module);
-        for &inst in &layout.order {
+        for &inst in &structured {
             match &module.insts[inst].op {
                 Op::Loop { body } => {
                     let d = &module.insts[inst];
@@ -196,45 +219,49 @@ impl Liveness {
 
         let mut live = Liveness {
             layout,
-            ranges: Vec::with_capacity(values + module.insts.len() / 4),
-            range_of: SecondaryMap::with_capacity(values),
+            ranges: Vec::new(),
+            range_of: {
+                let mut map = SecondaryMap::with_default(NO_RANGE);
+                map.resize(values);
+                map
+            },
             counters: HashMap::new(),
             scratch: HashMap::new(),
             used,
         };
         // One range per group of values, in order of first definition.
-        let mut group_of: SecondaryMap<Value, Option<u32>> = SecondaryMap::with_capacity(values);
-        let mut roots: Vec<(Value, Vec<Value>)> = Vec::new();
-        for value in reachable_values(module, &live.layout) {
+        // Each group: its first definition point, its root and its values.
+        let mut group_of: SecondaryMap<Value, Option<u32>> = crate::side_table(values);
+        let mut roots: Vec<(u32, Value, Vec<Value>)> = Vec::with_capacity(values);
+        for value in reachable {
             if needs_slot(module, value) {
                 let root = groups.find(value);
                 let group = *group_of[root].get_or_insert_with(|| {
-                    roots.push((root, Vec::new()));
+                    roots.push((start[value], root, Vec::new()));
                     (roots.len() - 1) as u32
                 });
-                roots[group as usize].1.push(value);
+                let (first, _, members) = &mut roots[group as usize];
+                *first = (*first).min(start[value]);
+                members.push(value);
             }
         }
-        let mut roots: Vec<(u32, Value, Vec<Value>)> = roots
-            .into_iter()
-            .map(|(root, vs)| (vs.iter().map(|v| start[*v]).min().unwrap_or(0), root, vs))
+        // In order of (first point, root): sorting packed keys moves 16
+        // bytes per group instead of the groups themselves.
+        let mut order: Vec<(u64, u32)> = (roots.iter().enumerate())
+            .map(|(i, (first, root, _))| {
+                ((u64::from(*first) << 32) | root.as_u32() as u64, i as u32)
+            })
             .collect();
-        roots.sort_unstable_by_key(|(first, root, _)| (*first, *root));
-        for (_, _, values) in roots {
+        order.sort_unstable();
+        // Value ranges, then a counter per loop and scratch ranges.
+        live.ranges.reserve(roots.len() + roots.len() / 8 + 16);
+        for (_, i) in order {
+            let values = std::mem::take(&mut roots[i as usize].2);
             let s = values.iter().map(|v| start[*v]).min().unwrap_or(0);
-            let mut e = values.iter().map(|v| end[*v]).max().unwrap_or(s);
-            // Loop and if results are written at the end of their regions
-            // (yield) and at breaks: their slot is taken until the owner ends.
-            for &v in &values {
-                if let Some(owner) = module.def_inst(v) {
-                    if matches!(module.insts[owner].op, Op::Loop { .. } | Op::If { .. }) {
-                        e = e.max(live.layout.end_point(owner));
-                    }
-                }
-            }
+            let e = values.iter().map(|v| end[*v]).max().unwrap_or(s);
             let id = live.ranges.len();
             for &v in &values {
-                live.range_of[v] = Some(id);
+                live.range_of[v] = id as u32;
             }
             live.ranges.push(LiveRange {
                 kind: RangeKind::Values(values),
@@ -245,27 +272,26 @@ impl Liveness {
         }
 
         // Loop counters, scratch ranges and hints.
-        for i in 0..live.layout.order.len() {
-            let inst = live.layout.order[i];
+        for inst in structured {
             let d = &module.insts[inst];
             let def = live.layout.def_point(inst);
             let at_loop = live.layout.use_point(inst);
             match &d.op {
                 Op::Loop { .. } => {
                     let count = d.args[0];
-                    let hint = live.range_of[count].filter(|&r| live.ranges[r].end == at_loop);
+                    let hint = live
+                        .range_of(count)
+                        .filter(|&r| live.ranges[r].end == at_loop);
                     let end_point = live.layout.end_point(inst);
                     let id = live.push(RangeKind::Counter(inst), def, end_point, hint);
                     live.counters.insert(inst, id);
                     for (k, &init) in d.args[1..].iter().enumerate() {
                         if let (Some(carried), Some(init_range)) =
-                            (live.range_of[d.results[k]], live.range_of[init])
+                            (live.range_of(d.results[k]), live.range_of(init))
+                            && live.ranges[init_range].end == at_loop
+                            && live.ranges[carried].hint.is_none()
                         {
-                            if live.ranges[init_range].end == at_loop
-                                && live.ranges[carried].hint.is_none()
-                            {
-                                live.ranges[carried].hint = Some(init_range);
-                            }
+                            live.ranges[carried].hint = Some(init_range);
                         }
                     }
                 }
@@ -276,30 +302,28 @@ impl Liveness {
                     let id =
                         live.push(RangeKind::Scratch(inst, ScratchUse::IfCond), def, def, None);
                     live.scratch.insert((inst, ScratchUse::IfCond), id);
-                    if else_needs_code(module, &live, inst, *else_block) {
-                        if let Some(&then_yield) = module.blocks[*then_block].insts.last() {
-                            let point = live.layout.def_point(then_yield);
-                            let id = live.push(
-                                RangeKind::Scratch(inst, ScratchUse::IfJump),
-                                point,
-                                point,
-                                None,
-                            );
-                            live.scratch.insert((inst, ScratchUse::IfJump), id);
-                        }
-                    }
-                }
-                Op::BreakIf => {
-                    if break_needs_copies(module, &live, inst) {
-                        // Live from the read of the operands: the copies still read them.
+                    if else_needs_code(module, &live, inst, *else_block)
+                        && let Some(&then_yield) = module.blocks[*then_block].insts.last()
+                    {
+                        let point = live.layout.def_point(then_yield);
                         let id = live.push(
-                            RangeKind::Scratch(inst, ScratchUse::BreakCond),
-                            at_loop,
-                            def,
+                            RangeKind::Scratch(inst, ScratchUse::IfJump),
+                            point,
+                            point,
                             None,
                         );
-                        live.scratch.insert((inst, ScratchUse::BreakCond), id);
+                        live.scratch.insert((inst, ScratchUse::IfJump), id);
                     }
+                }
+                Op::BreakIf if break_needs_copies(module, &live, inst) => {
+                    // Live from the read of the operands: the copies still read them.
+                    let id = live.push(
+                        RangeKind::Scratch(inst, ScratchUse::BreakCond),
+                        at_loop,
+                        def,
+                        None,
+                    );
+                    live.scratch.insert((inst, ScratchUse::BreakCond), id);
                 }
                 _ => {}
             }
@@ -319,26 +343,13 @@ impl Liveness {
 
     /// Whether two values share a range (and so a slot, whatever the allocation).
     pub fn same_range(&self, a: Value, b: Value) -> bool {
-        self.range_of[a].is_some() && self.range_of[a] == self.range_of[b]
+        self.range_of[a] != NO_RANGE && self.range_of[a] == self.range_of[b]
     }
-}
-
-/// Values defined by instructions of the program or parameters of its blocks
-/// (passes may leave values of removed instructions in the arena).
-fn reachable_values(module: &Module, layout: &Layout) -> Vec<Value> {
-    let mut values = Vec::with_capacity(module.values.len());
-    for &inst in &layout.order {
-        values.extend(module.insts[inst].results.iter().copied());
-        for region in module.insts[inst].op.regions() {
-            values.extend(module.blocks[region].params.iter().copied());
-        }
-    }
-    values
 }
 
 /// The values read by any instruction of the arena (as the emitter sees it).
 fn used_values(module: &Module) -> SecondaryMap<Value, bool> {
-    let mut used = SecondaryMap::with_capacity(module.values.len());
+    let mut used = crate::side_table(module.values.len());
     for d in module.insts.values() {
         for &arg in &d.args {
             used[arg] = true;
@@ -347,12 +358,10 @@ fn used_values(module: &Module) -> SecondaryMap<Value, bool> {
     used
 }
 
-fn yield_args(module: &Module, block: Block) -> Vec<Value> {
+fn yield_args(module: &Module, block: Block) -> &[Value] {
     match module.blocks[block].insts.last() {
-        Some(&last) if matches!(module.insts[last].op, Op::Yield) => {
-            module.insts[last].args.clone()
-        }
-        _ => Vec::new(),
+        Some(&last) if matches!(module.insts[last].op, Op::Yield) => &module.insts[last].args,
+        _ => &[],
     }
 }
 
@@ -396,8 +405,8 @@ struct Groups {
 impl Groups {
     fn new(module: &Module) -> Self {
         Self {
-            parent: SecondaryMap::with_capacity(module.values.len()),
-            size: SecondaryMap::with_capacity(module.values.len()),
+            parent: crate::side_table(module.values.len()),
+            size: crate::side_table(module.values.len()),
         }
     }
 

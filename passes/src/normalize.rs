@@ -5,39 +5,61 @@
 
 use std::collections::HashMap;
 
-use omex_ir::{ModelRef, Module, Op, Type, Value, ValueData, ValueDef};
+use cranelift_entity::SecondaryMap;
+use omex_ir::{Inst, ModelRef, Module, Op, Type, Value, ValueData, ValueDef};
+
+/// The outputs of a model's static runs so far.
+#[derive(Clone)]
+struct Contract {
+    union: Vec<String>,
+    /// Every run so far fetched exactly `union`: none needs rewriting.
+    uniform: bool,
+}
 
 pub fn normalize_static_runs(module: &mut Module) {
-    let mut union: HashMap<ModelRef, Vec<String>> = HashMap::new();
-    let runs: Vec<_> = module
-        .walk()
-        .into_iter()
-        .filter(|&i| matches!(module.insts[i].op, Op::RunStatic { .. }))
-        .collect();
-    for &inst in &runs {
+    if module.models.is_empty() {
+        return;
+    }
+    let mut contracts: SecondaryMap<ModelRef, Option<Contract>> = SecondaryMap::new();
+    let mut runs: Vec<(Inst, ModelRef)> = Vec::new();
+    for inst in module.walk() {
+        let Op::RunStatic { outputs, .. } = &module.insts[inst].op else {
+            continue;
+        };
         let Some(model) = model_of(module, module.insts[inst].args[0]) else {
             continue;
         };
-        if let Op::RunStatic { outputs, .. } = &module.insts[inst].op {
-            let entry = union.entry(model).or_default();
-            for o in outputs {
-                if !entry.contains(o) {
-                    entry.push(o.clone());
+        runs.push((inst, model));
+        match &mut contracts[model] {
+            slot @ None => {
+                *slot = Some(Contract {
+                    union: outputs.clone(),
+                    uniform: true,
+                });
+            }
+            Some(c) if c.uniform && c.union == *outputs => {}
+            Some(c) => {
+                c.uniform = false;
+                for o in outputs {
+                    if !c.union.contains(o) {
+                        c.union.push(o.clone());
+                    }
                 }
             }
         }
     }
-    for inst in runs {
-        let Some(model) = model_of(module, module.insts[inst].args[0]) else {
+    let union = |model: ModelRef| contracts[model].as_ref().map_or(&[][..], |c| &c.union[..]);
+    for (inst, model) in runs {
+        if contracts[model].as_ref().is_some_and(|c| c.uniform) {
             continue;
-        };
-        let wanted = union[&model].clone();
+        }
         let Op::RunStatic { outputs, .. } = &module.insts[inst].op else {
             continue;
         };
-        if *outputs == wanted {
+        if outputs[..] == *union(model) {
             continue;
         }
+        let wanted = union(model).to_vec();
         let old: HashMap<String, Value> = outputs
             .iter()
             .cloned()

@@ -4,9 +4,11 @@ use omex_diagnostics::Diagnostic;
 use omex_ir::Module;
 use omex_mep::{Program, VerifyOptions};
 
+use crate::emit::Emitted;
 use crate::liveness::{Liveness, RangeKind};
+use crate::memory::{Budget, MemoryPlan};
 use crate::slots::{Assignment, allocate};
-use crate::{check, cleanup, emit, normalize, unload};
+use crate::{check, cleanup, emit, memory, normalize, unload};
 
 /// The points of the pipeline where `--emit ir=after-STAGE` can show the IR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,6 +57,13 @@ pub struct Options {
     pub keep_ir: Vec<Stage>,
     /// Host functions the program may call, checked by the MEP verifier.
     pub check_host_functions: bool,
+    /// The memory budget in bytes (`--memory-limit`). The smaller of it and
+    /// the budget the input declares ([`Module::memory_budget`]) applies: a
+    /// peak over it is error E0701.
+    pub memory_limit: Option<u64>,
+    /// Plan memory and record the budget, but do not fail over it (for
+    /// `omexc profile`, which shows the timeline either way).
+    pub ignore_memory_budget: bool,
 }
 
 pub struct Compiled {
@@ -66,6 +75,8 @@ pub struct Compiled {
     pub assignment: Assignment,
     /// Most values live at one point (the optimum for slots used).
     pub max_live: usize,
+    /// The memory timeline and peak, with the budget that applies.
+    pub memory: MemoryPlan,
 }
 
 pub fn compile(mut module: Module, options: &Options) -> Result<Compiled, Vec<Diagnostic>> {
@@ -90,9 +101,7 @@ pub fn compile(mut module: Module, options: &Options) -> Result<Compiled, Vec<Di
     stage(&module, Stage::Input, &mut ir)?;
     normalize::normalize_static_runs(&mut module);
     stage(&module, Stage::Normalize, &mut ir)?;
-    cleanup::propagate_copies(&mut module);
-    cleanup::dedup_constants(&mut module);
-    cleanup::eliminate_dead_code(&mut module);
+    cleanup::run(&mut module);
     stage(&module, Stage::Cleanup, &mut ir)?;
     unload::sink_model_loads(&mut module);
     unload::insert_unloads(&mut module);
@@ -108,21 +117,31 @@ pub fn compile(mut module: Module, options: &Options) -> Result<Compiled, Vec<Di
             print_with_slots(&module, &liveness, &assignment),
         ));
     }
-    let emitted =
-        emit::emit(&module, &liveness, &assignment).map_err(|e| vec![internal(e.to_string())])?;
-    let program =
-        omex_mep::verify(emitted.module, &VerifyOptions::default()).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| internal(format!("the emitted MEP code is invalid: {e}")))
-                .collect::<Vec<_>>()
-        })?;
-    check::check(&program, &emitted.effects).map_err(|errors| {
+    let Emitted {
+        module: mep,
+        effects,
+        origin,
+        position,
+    } = emit::emit(&module, &liveness, &assignment).map_err(|e| vec![internal(e.to_string())])?;
+    let program = omex_mep::verify(mep, &VerifyOptions::default()).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| internal(format!("the emitted MEP code is invalid: {e}")))
+            .collect::<Vec<_>>()
+    })?;
+    check::check(&program, &effects).map_err(|errors| {
         errors
             .iter()
             .map(|e| internal(format!("slot allocation check failed: {e}")))
             .collect::<Vec<_>>()
     })?;
+    let mut memory = memory::plan(&module, &liveness, &program, &effects, &origin, &position);
+    memory.budget = Budget::choose(options.memory_limit, module.memory_budget);
+    if !options.ignore_memory_budget
+        && let Some(error) = memory::over_budget_error(&module, &memory)
+    {
+        return Err(vec![error]);
+    }
     Ok(Compiled {
         program,
         ir,
@@ -130,6 +149,7 @@ pub fn compile(mut module: Module, options: &Options) -> Result<Compiled, Vec<Di
         liveness,
         assignment,
         max_live,
+        memory,
     })
 }
 

@@ -29,9 +29,20 @@ pub struct TooManyLive {
     pub live: Vec<RangeId>,
 }
 
+/// The ranges in order of start point (then of id).
+fn by_start(live: &Liveness) -> Vec<RangeId> {
+    // Sorting (start, id) pairs: no lookups while sorting. Value ranges come
+    // sorted by start, then counters and scratch ranges in program order:
+    // the stable sort merges such runs in linear time.
+    let mut keyed: Vec<(u32, u32)> = (live.ranges.iter().enumerate())
+        .map(|(r, range)| (range.start, r as u32))
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, r)| r as RangeId).collect()
+}
+
 pub fn allocate(live: &Liveness) -> Result<Assignment, TooManyLive> {
-    let mut order: Vec<RangeId> = (0..live.ranges.len()).collect();
-    order.sort_by_key(|&r| (live.ranges[r].start, r));
+    let order = by_start(live);
     let mut slot_of_range = vec![0u8; live.ranges.len()];
     let mut assigned = vec![false; live.ranges.len()];
     let mut free: BTreeSet<u8> = (0..=255u8).collect();
@@ -74,7 +85,9 @@ pub fn allocate(live: &Liveness) -> Result<Assignment, TooManyLive> {
 }
 
 impl Assignment {
-    /// A slot that no range holds at `point`, for a temporary the emitter needs there.
+    /// A slot that no range holds at `point`, for a temporary the emitter
+    /// needs there. Scans every range; [`FreeSlots`] answers a sequence of
+    /// such questions in one sweep.
     pub fn free_at(&self, live: &Liveness, point: u32, also_avoid: &[u8]) -> Option<u8> {
         let mut busy = [false; SLOT_COUNT];
         for (r, range) in live.ranges.iter().enumerate() {
@@ -86,5 +99,60 @@ impl Assignment {
             busy[*s as usize] = true;
         }
         (0..SLOT_COUNT).find(|&s| !busy[s]).map(|s| s as u8)
+    }
+}
+
+/// Answers [`Assignment::free_at`] for points asked in non-decreasing order
+/// (as the emitter walks the program) in one sweep over the ranges.
+pub struct FreeSlots<'a> {
+    live: &'a Liveness,
+    asg: &'a Assignment,
+    /// Ranges by start point.
+    order: Vec<RangeId>,
+    next: usize,
+    /// Ranges started, by end point.
+    active: BinaryHeap<Reverse<(u32, RangeId)>>,
+    busy: [u32; SLOT_COUNT],
+    last: u32,
+}
+
+impl<'a> FreeSlots<'a> {
+    pub fn new(live: &'a Liveness, asg: &'a Assignment) -> Self {
+        let order = by_start(live);
+        FreeSlots {
+            live,
+            asg,
+            order,
+            next: 0,
+            active: BinaryHeap::new(),
+            busy: [0; SLOT_COUNT],
+            last: 0,
+        }
+    }
+
+    /// The same answer as [`Assignment::free_at`].
+    pub fn free_at(&mut self, point: u32, also_avoid: &[u8]) -> Option<u8> {
+        if point < self.last {
+            return self.asg.free_at(self.live, point, also_avoid);
+        }
+        self.last = point;
+        while let Some(&r) = self.order.get(self.next) {
+            if self.live.ranges[r].start > point {
+                break;
+            }
+            self.active.push(Reverse((self.live.ranges[r].end, r)));
+            self.busy[self.asg.slot_of_range[r] as usize] += 1;
+            self.next += 1;
+        }
+        while let Some(&Reverse((end, r))) = self.active.peek() {
+            if end >= point {
+                break;
+            }
+            self.active.pop();
+            self.busy[self.asg.slot_of_range[r] as usize] -= 1;
+        }
+        (0..SLOT_COUNT)
+            .find(|&s| self.busy[s] == 0 && !also_avoid.contains(&(s as u8)))
+            .map(|s| s as u8)
     }
 }

@@ -7,7 +7,7 @@ use omex_passes::pipeline::Stage;
 
 use super::{Reported, write_file};
 use crate::cli::CompileArgs;
-use crate::driver::{self, CompileOptions, ModelPath};
+use crate::driver::{self, CompileOptions};
 use crate::report::Reporter;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,11 +58,8 @@ pub fn run(
             _ => None,
         })
         .collect();
-    let options = CompileOptions {
-        model_path: ModelPath::new(&args.model_path),
-        plan: args.plan.clone(),
-        keep_ir,
-    };
+    let mut options = CompileOptions::from_args(args, reporter)?;
+    options.keep_ir = keep_ir;
     let built = driver::compile(path, &options, reporter)?;
     let module = built.program.module();
     let slots = match (built.slots_used, built.max_live) {

@@ -4,6 +4,7 @@ mod asm;
 mod build;
 mod check;
 mod disasm;
+mod profile;
 mod run;
 mod verify;
 
@@ -25,6 +26,7 @@ pub fn run(command: Command, reporter: &mut Reporter) -> Outcome {
         Command::Verify { file } => verify::run(&file, reporter),
         Command::Asm { file, output } => asm::run(&file, output.as_deref(), reporter),
         Command::Check { file, compile } => check::run(&file, &compile, reporter),
+        Command::Profile { file, svg, compile } => profile::run(&file, svg.as_deref(), &compile, reporter),
         Command::Build {
             file,
             output,

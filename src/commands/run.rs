@@ -30,11 +30,7 @@ pub fn run(
 ) -> Result<(), Reported> {
     reporter.set_input(target.display().to_string());
     let model_path = ModelPath::new(&args.model_path);
-    let compile = CompileOptions {
-        model_path: model_path.clone(),
-        plan: args.plan.clone(),
-        keep_ir: Vec::new(),
-    };
+    let compile = CompileOptions::from_args(args, reporter)?;
     let built = driver::compile(target, &compile, reporter)?;
 
     let timeout = match options.timeout {
