@@ -71,12 +71,18 @@ pub struct CompileOptions {
 
 impl CompileOptions {
     /// From the shared command-line flags; a bad `--memory-limit` is reported.
-    pub fn from_args(args: &crate::cli::CompileArgs, reporter: &mut Reporter) -> Result<Self, Reported> {
+    pub fn from_args(
+        args: &crate::cli::CompileArgs,
+        reporter: &mut Reporter,
+    ) -> Result<Self, Reported> {
         let memory_limit = match &args.memory_limit {
             Some(text) => Some(omex_passes::memory::parse_size(text).map_err(|why| {
                 reporter.report(
-                    omex_diagnostics::Diagnostic::error("E0957", format!("bad --memory-limit `{text}`: {why}"))
-                        .with_help("write a size such as 2GiB, 512MB or 1048576"),
+                    omex_diagnostics::Diagnostic::error(
+                        "E0957",
+                        format!("bad --memory-limit `{text}`: {why}"),
+                    )
+                    .with_help("write a size such as 2GiB, 512MB or 1048576"),
                 );
                 Reported
             })?),

@@ -120,8 +120,7 @@ pub fn dedup_constants(module: &mut Module) -> usize {
 /// the operands for the first two. Returns the instructions removed.
 pub fn run(module: &mut Module) -> usize {
     let order = module.walk();
-    let mut alias: SecondaryMap<Value, Option<Value>> =
-        crate::side_table(module.values.len());
+    let mut alias: SecondaryMap<Value, Option<Value>> = crate::side_table(module.values.len());
     let mut removed: SecondaryMap<Inst, bool> = crate::side_table(module.insts.len());
     let mut blocks = Vec::new();
     // Copies, in program order (see `propagate_copies`).

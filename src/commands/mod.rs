@@ -26,7 +26,9 @@ pub fn run(command: Command, reporter: &mut Reporter) -> Outcome {
         Command::Verify { file } => verify::run(&file, reporter),
         Command::Asm { file, output } => asm::run(&file, output.as_deref(), reporter),
         Command::Check { file, compile } => check::run(&file, &compile, reporter),
-        Command::Profile { file, svg, compile } => profile::run(&file, svg.as_deref(), &compile, reporter),
+        Command::Profile { file, svg, compile } => {
+            profile::run(&file, svg.as_deref(), &compile, reporter)
+        }
         Command::Build {
             file,
             output,

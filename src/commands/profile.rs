@@ -9,7 +9,12 @@ use crate::cli::CompileArgs;
 use crate::driver::{self, CompileOptions};
 use crate::report::Reporter;
 
-pub fn run(path: &Path, svg: Option<&Path>, args: &CompileArgs, reporter: &mut Reporter) -> Result<(), Reported> {
+pub fn run(
+    path: &Path,
+    svg: Option<&Path>,
+    args: &CompileArgs,
+    reporter: &mut Reporter,
+) -> Result<(), Reported> {
     reporter.set_input(path.display().to_string());
     let mut options = CompileOptions::from_args(args, reporter)?;
     options.ignore_memory_budget = true;
@@ -17,13 +22,23 @@ pub fn run(path: &Path, svg: Option<&Path>, args: &CompileArgs, reporter: &mut R
     let (Some(module), Some(plan)) = (&built.ir_module, &built.memory) else {
         reporter.report(Diagnostic::error(
             "E0955",
-            format!("`{}` has no IR: only plans have a memory profile", path.display()),
+            format!(
+                "`{}` has no IR: only plans have a memory profile",
+                path.display()
+            ),
         ));
         return Err(Reported);
     };
-    print!("{}", omex_passes::profile::table(module, plan, Some(&reporter.files)));
+    print!(
+        "{}",
+        omex_passes::profile::table(module, plan, Some(&reporter.files))
+    );
     if let Some(out) = svg {
-        write_file(out, omex_passes::profile::svg(module, plan).as_bytes(), reporter)?;
+        write_file(
+            out,
+            omex_passes::profile::svg(module, plan).as_bytes(),
+            reporter,
+        )?;
     }
     if let Some(error) = omex_passes::memory::over_budget_error(module, plan) {
         reporter.report(error);

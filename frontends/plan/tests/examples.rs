@@ -38,16 +38,26 @@ fn examples() -> Vec<(String, String)> {
 /// until the loop ends).
 fn check_unloads(name: &str, module: &Module) {
     for inst in module.walk() {
-        let Op::LoadModel(_) = module.insts[inst].op else { continue };
-        let Some(model) = module.result(inst) else { continue };
+        let Op::LoadModel(_) = module.insts[inst].op else {
+            continue;
+        };
+        let Some(model) = module.result(inst) else {
+            continue;
+        };
         let block = module.insts[inst].block;
         let insts = &module.blocks[block].insts;
-        let unload = insts
+        let unload = insts.iter().position(|&i| {
+            matches!(module.insts[i].op, Op::Unload) && module.insts[i].args == [model]
+        });
+        let last_use = insts
             .iter()
-            .position(|&i| matches!(module.insts[i].op, Op::Unload) && module.insts[i].args == [model]);
-        let last_use = insts.iter().rposition(|&i| uses(module, i, model) && !matches!(module.insts[i].op, Op::Unload));
+            .rposition(|&i| uses(module, i, model) && !matches!(module.insts[i].op, Op::Unload));
         match (unload, last_use) {
-            (Some(u), Some(l)) => assert_eq!(u, l + 1, "{name}: the unload of {model} is not right after its last use"),
+            (Some(u), Some(l)) => assert_eq!(
+                u,
+                l + 1,
+                "{name}: the unload of {model} is not right after its last use"
+            ),
             (None, Some(l)) => assert!(
                 module.insts[insts[l]].op.is_terminator(),
                 "{name}: {model} is never unloaded"
@@ -56,7 +66,11 @@ fn check_unloads(name: &str, module: &Module) {
         }
         let load_at = insts.iter().position(|&i| i == inst).unwrap();
         let first_use = insts.iter().position(|&i| uses(module, i, model));
-        assert_eq!(first_use, Some(load_at + 1), "{name}: the load of {model} is not just before its first use");
+        assert_eq!(
+            first_use,
+            Some(load_at + 1),
+            "{name}: the load of {model} is not just before its first use"
+        );
     }
     for inst in module.walk() {
         if matches!(module.insts[inst].op, Op::Unload)
@@ -73,23 +87,38 @@ fn check_unloads(name: &str, module: &Module) {
 fn uses(module: &Module, inst: omex_ir::Inst, value: omex_ir::Value) -> bool {
     let d = &module.insts[inst];
     d.args.contains(&value)
-        || d.op
-            .regions()
-            .into_iter()
-            .any(|r| module.blocks[r].insts.iter().any(|&i| uses(module, i, value)))
+        || d.op.regions().into_iter().any(|r| {
+            module.blocks[r]
+                .insts
+                .iter()
+                .any(|&i| uses(module, i, value))
+        })
 }
 
 #[test]
 fn every_example_compiles_to_goldens() {
     let all = examples();
-    assert!(all.len() >= 8, "expected the bundled examples, found {}", all.len());
+    assert!(
+        all.len() >= 8,
+        "expected the bundled examples, found {}",
+        all.len()
+    );
     for (name, source) in all {
-        let options = Options { plan_dir: examples_dir(), model_path: vec![models_dir()], plan: None };
+        let options = Options {
+            plan_dir: examples_dir(),
+            model_path: vec![models_dir()],
+            plan: None,
+        };
         let (module, diags, files) = compile(&format!("{name}.plan"), &source, &options);
         let rendered = render_all(&diags, &files);
         let module = module.unwrap_or_else(|| panic!("{name}.plan does not compile:\n{rendered}"));
-        let options = pipeline::Options { verify_ir: true, keep_ir: Stage::ALL.to_vec(), ..Default::default() };
-        let compiled = pipeline::compile(module, &options).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
+        let options = pipeline::Options {
+            verify_ir: true,
+            keep_ir: Stage::ALL.to_vec(),
+            ..Default::default()
+        };
+        let compiled =
+            pipeline::compile(module, &options).unwrap_or_else(|e| panic!("{name}: {e:#?}"));
         assert_eq!(
             compiled.assignment.slots_used, compiled.max_live,
             "{name}: slots used differ from the most values live at once"
