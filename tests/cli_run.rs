@@ -18,7 +18,11 @@ fn omexc(args: &[&str]) -> Output {
 }
 
 fn ok(output: &Output) -> String {
-    assert!(output.status.success(), "stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
@@ -35,7 +39,12 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 fn floats(value: &serde_json::Value) -> Vec<f64> {
-    value["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+    value["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -64,7 +73,12 @@ fn minilm_embeddings_match_the_reference() {
         assert_eq!(embedding["dtype"], "float32");
         assert_eq!(embedding["shape"], serde_json::json!([384]));
         let got = floats(embedding);
-        let want: Vec<f64> = sentence["embedding"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let want: Vec<f64> = sentence["embedding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         let dot: f64 = got.iter().zip(&want).map(|(a, b)| a * b).sum();
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         let cosine = dot / (norm(&got) * norm(&want));
@@ -74,10 +88,25 @@ fn minilm_embeddings_match_the_reference() {
 
 #[test]
 fn sentiment_prints_a_top_k_table() {
-    let stdout = ok(&omexc(&["run", "examples/sentiment.plan", "--", "I loved this film, it was wonderful"]));
+    let stdout = ok(&omexc(&[
+        "run",
+        "examples/sentiment.plan",
+        "--",
+        "I loved this film, it was wonderful",
+    ]));
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("positive") && lines[1].starts_with("negative"), "{stdout}");
-    let result = json(&omexc(&["run", "examples/sentiment.plan", "--output", "json", "--", "what a boring film"]));
+    assert!(
+        lines[0].starts_with("positive") && lines[1].starts_with("negative"),
+        "{stdout}"
+    );
+    let result = json(&omexc(&[
+        "run",
+        "examples/sentiment.plan",
+        "--output",
+        "json",
+        "--",
+        "what a boring film",
+    ]));
     assert_eq!(result["label"]["data"], serde_json::json!([0]));
 }
 
@@ -85,7 +114,14 @@ fn sentiment_prints_a_top_k_table() {
 fn greedy_generation_streams_and_stops_at_eos() {
     let stdout = ok(&omexc(&["run", "examples/generate.plan", "--", "the cat"]));
     assert_eq!(stdout.lines().next(), Some("the cat sat on the mat ."));
-    let result = json(&omexc(&["run", "examples/generate.plan", "--output", "json", "--", "a dog"]));
+    let result = json(&omexc(&[
+        "run",
+        "examples/generate.plan",
+        "--output",
+        "json",
+        "--",
+        "a dog",
+    ]));
     assert_eq!(result["text"], "a dog ran to the park .");
 }
 
@@ -115,7 +151,14 @@ fn seeded_sampling_is_reproducible() {
 
 #[test]
 fn translation_runs_two_models() {
-    let result = json(&omexc(&["run", "examples/translate.plan", "--output", "json", "--", "the cat sleeps"]));
+    let result = json(&omexc(&[
+        "run",
+        "examples/translate.plan",
+        "--output",
+        "json",
+        "--",
+        "the cat sleeps",
+    ]));
     assert_eq!(result["translation"], "die katze schläft");
 }
 
@@ -123,8 +166,19 @@ fn translation_runs_two_models() {
 fn an_image_in_gives_a_label_out() {
     for (image, label) in [("red", 0), ("green", 1), ("blue", 2), ("sky", 2)] {
         let path = format!("examples/images/{image}.png");
-        let result = json(&omexc(&["run", "examples/classify-image.plan", "--output", "json", "--", &path]));
-        assert_eq!(result["label"]["data"], serde_json::json!([label]), "{image}");
+        let result = json(&omexc(&[
+            "run",
+            "examples/classify-image.plan",
+            "--output",
+            "json",
+            "--",
+            &path,
+        ]));
+        assert_eq!(
+            result["label"]["data"],
+            serde_json::json!([label]),
+            "{image}"
+        );
     }
 }
 
@@ -146,8 +200,14 @@ fn denoising_writes_a_png() {
     assert_eq!(image.dimensions(), (32, 32));
     let top_left = image.get_pixel(0, 0);
     let bottom_right = image.get_pixel(31, 31);
-    assert!(top_left[0] > 200 && top_left[2] < 60, "top-left {top_left:?}");
-    assert!(bottom_right[2] > 200 && bottom_right[0] < 60, "bottom-right {bottom_right:?}");
+    assert!(
+        top_left[0] > 200 && top_left[2] < 60,
+        "top-left {top_left:?}"
+    );
+    assert!(
+        bottom_right[2] > 200 && bottom_right[0] < 60,
+        "bottom-right {bottom_right:?}"
+    );
 }
 
 #[test]
@@ -174,7 +234,13 @@ fn speech_writes_a_wav() {
 
 #[test]
 fn writes_outside_the_allowed_folders_are_refused() {
-    let output = omexc(&["run", "examples/speak.plan", "--", "hi", "/tmp/omexc-not-allowed.wav"]);
+    let output = omexc(&[
+        "run",
+        "examples/speak.plan",
+        "--",
+        "hi",
+        "/tmp/omexc-not-allowed.wav",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("error[E0907]"), "{stderr}");
@@ -183,7 +249,12 @@ fn writes_outside_the_allowed_folders_are_refused() {
 
 #[test]
 fn a_wrong_shaped_input_is_a_compile_error() {
-    let output = omexc(&["check", "tests/cli/plans/wrong-shape.plan", "--model-path", "examples"]);
+    let output = omexc(&[
+        "check",
+        "tests/cli/plans/wrong-shape.plan",
+        "--model-path",
+        "examples",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!("check_wrong_shape", String::from_utf8_lossy(&output.stderr));
 }
@@ -210,5 +281,8 @@ fn a_bad_typed_argument_is_a_clear_error() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("error[E0905]") && stderr.contains("`forty-two` is not an integer"), "{stderr}");
+    assert!(
+        stderr.contains("error[E0905]") && stderr.contains("`forty-two` is not an integer"),
+        "{stderr}"
+    );
 }
