@@ -109,7 +109,7 @@ fn corrupted_case(name: &str, corrupt: impl FnOnce(&mut Vec<u8>)) {
     insta::assert_snapshot!(format!("verify_{name}"), text);
 }
 
-fn fix_checksum(bytes: &mut Vec<u8>) {
+fn fix_checksum(bytes: &mut [u8]) {
     let n = bytes.len() - 4;
     let crc = crc32(&bytes[..n]);
     bytes[n..].copy_from_slice(&crc.to_le_bytes());

@@ -2,8 +2,9 @@
 //!
 //! The pipeline ([`pipeline::compile`]) runs, in order: static-run
 //! normalisation, cleanups, unload insertion, liveness and slot allocation,
-//! emission, and the allocation checker. The IR verifier runs between passes
-//! when asked (always in tests).
+//! emission, the allocation checker, and the memory plan (checked against
+//! the budget, error E0701; [`profile`] renders it). The IR verifier runs
+//! between passes when asked (always in tests).
 
 pub mod cfg;
 pub mod check;

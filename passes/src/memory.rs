@@ -2,7 +2,7 @@
 //! program, the peak, and the check against a budget (error E0701).
 //!
 //! Estimates:
-//! - a model holds its file size ([`ModelDecl::size`]) from its
+//! - a model holds its file size (`ModelDecl::size`) from its
 //!   `RES_LOAD_MODEL` to its model `RES_UNLOAD` (or the end);
 //! - a tensor holds `dtype size x shape` ([`value_bytes`]), symbolic
 //!   dimensions counted at their declared maximum ([`Module::dim_bounds`]);

@@ -389,19 +389,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod stat_tmp {
-    #[test]
-    #[ignore]
-    fn stat() {
-        let size: usize = std::env::var("SIZE").unwrap().parse().unwrap();
-        let reps: usize = std::env::var("REPS").unwrap().parse().unwrap();
-        let m = super::synthetic_module(size, 7);
-        let copies: Vec<_> = (0..reps).map(|_| m.clone()).collect();
-        let mut out = Vec::new();
-        for c in copies {
-            out.push(crate::pipeline::compile(c, &crate::pipeline::Options::default()).is_ok());
-        }
-    }
-}

@@ -18,7 +18,8 @@ enum Emit {
     Dot,
 }
 
-fn parse_emit(kinds: &[String]) -> Result<Vec<Emit>, Diagnostic> {
+/// The kinds asked for; `Err` holds the first unknown one.
+fn parse_emit(kinds: &[String]) -> Result<Vec<Emit>, String> {
     if kinds.is_empty() {
         return Ok(vec![Emit::Mep]);
     }
@@ -31,9 +32,7 @@ fn parse_emit(kinds: &[String]) -> Result<Vec<Emit>, Diagnostic> {
             "dot" => Ok(Emit::Dot),
             other => match other.strip_prefix("ir=after-").and_then(Stage::from_name) {
                 Some(stage) => Ok(Emit::Ir(stage)),
-                None => Err(Diagnostic::error("E0954", format!("unknown --emit kind `{other}`")).with_help(
-                    "kinds: mep, asm, ir, ir=after-input, ir=after-normalize, ir=after-cleanup, ir=after-unloads, ir=after-slots, dot",
-                )),
+                None => Err(other.to_string()),
             },
         })
         .collect()
@@ -47,8 +46,12 @@ pub fn run(
     reporter: &mut Reporter,
 ) -> Result<(), Reported> {
     reporter.set_input(path.display().to_string());
-    let emits = parse_emit(emit).map_err(|d| {
-        reporter.report(d);
+    let emits = parse_emit(emit).map_err(|kind| {
+        reporter.report(
+            Diagnostic::error("E0954", format!("unknown --emit kind `{kind}`")).with_help(
+                "kinds: mep, asm, ir, ir=after-input, ir=after-normalize, ir=after-cleanup, ir=after-unloads, ir=after-slots, dot",
+            ),
+        );
         Reported
     })?;
     let keep_ir = emits

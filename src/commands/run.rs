@@ -109,12 +109,15 @@ fn report_runtime_error(error: &RuntimeError, reporter: &mut Reporter) {
         format!("{}: {}", error.kind.label(), error.message),
     );
     if let Some(site) = &error.site {
-        if let Some(source) = &site.source {
-            if let Ok(text) = std::fs::read_to_string(&source.file) {
-                let file = reporter.files.add(source.file.clone(), text);
-                let span = Span::new(file, source.start as usize..source.end as usize);
-                diagnostic = diagnostic.with_primary(span, "while running this");
-            }
+        let source = site.source.as_ref().and_then(|source| {
+            std::fs::read_to_string(&source.file)
+                .ok()
+                .map(|text| (source, text))
+        });
+        if let Some((source, text)) = source {
+            let file = reporter.files.add(source.file.clone(), text);
+            let span = Span::new(file, source.start as usize..source.end as usize);
+            diagnostic = diagnostic.with_primary(span, "while running this");
         }
         diagnostic = diagnostic.with_note(format!(
             "at instruction {} ({}, code offset 0x{:x})",
