@@ -786,46 +786,13 @@ impl Emitter<'_> {
         let (scratch, scratch_range) = self
             .scratch(inst, ScratchUse::BreakCond)
             .ok_or(EmitError::NoFreeSlot(inst))?;
-        self.push(
-            Instruction::MathUnary {
-                op: UnaryOp::Not,
-                out: Slot(scratch),
-                input: self.slot(cond),
-            },
-            Effects {
-                reads: vec![cond_read],
-                writes: vec![(scratch, scratch_range)],
-                ..Effects::default()
-            },
-        );
+        self.emit_not(cond_read, (scratch, scratch_range));
         let skip = self.b.new_label();
-        let index = self.push(
-            Instruction::FlowBranchIf {
-                cond: Slot(scratch),
-                offset: omex_mep::Offset(0),
-            },
-            Effects {
-                reads: vec![(scratch, scratch_range)],
-                writes: vec![],
-                ..Effects::default()
-            },
-        );
-        self.b.branch_to(index, skip);
+        self.emit_branch((scratch, scratch_range), skip);
         let moves = self.moves_into(&values, &carried);
         self.parallel_copy(moves, inst, self.live.layout.def_point(inst))?;
         // The condition's slot may have been reused; here it is known to be true.
-        let t = self.constant(Constant::Bool(true))?;
-        self.push(
-            Instruction::SrcConstant {
-                out: Slot(scratch),
-                value: AnyConst(t),
-            },
-            Effects {
-                reads: vec![],
-                writes: vec![(scratch, scratch_range)],
-                ..Effects::default()
-            },
-        );
+        self.emit_true((scratch, scratch_range))?;
         self.push(
             Instruction::FlowBreakLoopIf {
                 cond: Slot(scratch),
@@ -852,63 +819,23 @@ impl Emitter<'_> {
         let (scratch, scratch_range) = self
             .scratch(inst, ScratchUse::IfCond)
             .ok_or(EmitError::NoFreeSlot(inst))?;
-        self.push(
-            Instruction::MathUnary {
-                op: UnaryOp::Not,
-                out: Slot(scratch),
-                input: self.slot(cond),
-            },
-            Effects {
-                reads: vec![(self.slot(cond).0, self.range(cond))],
-                writes: vec![(scratch, scratch_range)],
-                ..Effects::default()
-            },
+        self.emit_not(
+            (self.slot(cond).0, self.range(cond)),
+            (scratch, scratch_range),
         );
         let else_label = self.b.new_label();
         let end_label = self.b.new_label();
-        let index = self.push(
-            Instruction::FlowBranchIf {
-                cond: Slot(scratch),
-                offset: omex_mep::Offset(0),
-            },
-            Effects {
-                reads: vec![(scratch, scratch_range)],
-                writes: vec![],
-                ..Effects::default()
-            },
-        );
-        self.b.branch_to(index, else_label);
+        self.emit_branch((scratch, scratch_range), else_label);
         self.region_with_yield(then_block, &results)?;
         let has_else = else_needs_code(self.module, self.live, inst, else_block);
         if has_else {
+            // MEP has no unconditional jump: branch on a `true` over the else region.
             self.current = Some(inst);
-            let (jump, jump_range) = self
+            let jump = self
                 .scratch(inst, ScratchUse::IfJump)
                 .ok_or(EmitError::NoFreeSlot(inst))?;
-            let t = self.constant(Constant::Bool(true))?;
-            self.push(
-                Instruction::SrcConstant {
-                    out: Slot(jump),
-                    value: AnyConst(t),
-                },
-                Effects {
-                    reads: vec![],
-                    writes: vec![(jump, jump_range)],
-                    ..Effects::default()
-                },
-            );
-            let index = self.push(
-                Instruction::FlowBranchIf {
-                    cond: Slot(jump),
-                    offset: omex_mep::Offset(0),
-                },
-                Effects {
-                    reads: vec![(jump, jump_range)],
-                    writes: vec![],
-                    ..Effects::default()
-                },
-            );
-            self.b.branch_to(index, end_label);
+            self.emit_true(jump)?;
+            self.emit_branch(jump, end_label);
         }
         self.b.bind(else_label);
         if has_else {
@@ -916,6 +843,55 @@ impl Emitter<'_> {
         }
         self.b.bind(end_label);
         Ok(())
+    }
+
+    /// `MATH_UNARY not`: `out = not input`.
+    fn emit_not(&mut self, input: (u8, RangeId), out: (u8, RangeId)) {
+        self.push(
+            Instruction::MathUnary {
+                op: UnaryOp::Not,
+                out: Slot(out.0),
+                input: Slot(input.0),
+            },
+            Effects {
+                reads: vec![input],
+                writes: vec![out],
+                ..Effects::default()
+            },
+        );
+    }
+
+    /// `SRC_CONSTANT true` into a scratch slot.
+    fn emit_true(&mut self, out: (u8, RangeId)) -> Result<(), EmitError> {
+        let t = self.constant(Constant::Bool(true))?;
+        self.push(
+            Instruction::SrcConstant {
+                out: Slot(out.0),
+                value: AnyConst(t),
+            },
+            Effects {
+                reads: vec![],
+                writes: vec![out],
+                ..Effects::default()
+            },
+        );
+        Ok(())
+    }
+
+    /// `FLOW_BRANCH_IF cond` to `label` (resolved when the builder finishes).
+    fn emit_branch(&mut self, cond: (u8, RangeId), label: omex_mep::builder::Label) {
+        let index = self.push(
+            Instruction::FlowBranchIf {
+                cond: Slot(cond.0),
+                offset: omex_mep::Offset(0),
+            },
+            Effects {
+                reads: vec![cond],
+                writes: vec![],
+                ..Effects::default()
+            },
+        );
+        self.b.branch_to(index, label);
     }
 
     fn region_with_yield(&mut self, block: Block, results: &[Value]) -> Result<(), EmitError> {
