@@ -5,23 +5,28 @@
 //! CARGO_TARGET_DIR=target-bench cargo run --release -p omex-runtime --example bench_minilm -- \
 //!     [--iterations N] [--rounds R] [--threads 1,2] [--padding both|on|off] \
 //!     [--sentence TEXT] [--model-dir DIR] [--mep-padded FILE.mep] [--mep-unpadded FILE.mep] \
-//!     [--encode-fast] [--block K] [--block-warmup W] [--overhead-iterations N] [--json]
+//!     [--encode-fast] [--block K] [--block-warmup W] [--overhead-iterations N] \
+//!     [--python PYTHON [--python-script bench/minilm_python.py]] [--json]
 //!
 //! For every (threads, padding) configuration: one VM and one direct
-//! pipeline, each with its own session (`with_intra_threads(threads)` on
-//! both sides: the VM gets it from `EXEC_CTL threads`), both warmed up, then
-//! `rounds` x `iterations` timed calls, the two sides interleaved in blocks
-//! of `block` timed calls (default 10), each block preceded by `block_warmup`
-//! untimed calls (default 1), with the order flipped every block. (Two
-//! sessions live in the process; ONNX Runtime's worker threads spin for a
-//! while after a run, so the first call after the other side's run competes
+//! pipeline (and the Python one with `--python`), each with its own session
+//! (`with_intra_threads(threads)` on every side: the VM gets it from
+//! `EXEC_CTL threads`, Python from `intra_op_num_threads`), warmed up, then
+//! `rounds` x `iterations` timed calls, the sides interleaved in blocks of
+//! `block` timed calls (default 10), each block preceded by `block_warmup`
+//! untimed calls (default 2), in an order that changes every block so that
+//! each side runs first, second, last, and after each other side, equally
+//! often. With `--python PYTHON`, `bench/minilm_python.py --serve` runs as a
+//! child process and is a third side (it times its own calls). (Several
+//! sessions are alive at once; ONNX Runtime's worker threads spin for a
+//! while after a run, so the first call after another side's run competes
 //! with them for the 2 cores: with blocks of 1 and no warm-up call, both
 //! sides measured 2-4x slower at 2 threads.) Reports
-//! the median, p10 and p90 over all calls, the ratio VM / direct of the
-//! medians, and the spread of that ratio over the rounds (min..max of the
-//! per-round median ratios). Before timing, the two embeddings are compared
+//! the median, p10 and p90 over all calls, the ratios VM / direct and
+//! VM / Python of the medians, and their spread over the rounds (min..max of
+//! the per-round median ratios). Before timing, the embeddings are compared
 //! (and with the reference embedding of `reference.json` when it has the
-//! sentence).
+//! sentence); a difference over 1e-4 aborts.
 //!
 //! The VM runs the program `omexc build examples/minilm-embed.plan` emits,
 //! transcribed below with `EXEC_CTL threads` added and without the
@@ -33,8 +38,9 @@
 //! Then, for each padding, everything but the model: the VM with a stub
 //! model backend (answers a constant `last_hidden_state`, copied once as the
 //! real backend copies ONNX Runtime's output) against the direct path's
-//! tokenization and pooling, `--overhead-iterations` calls per round (default
-//! 2000; 0 skips it), interleaved in blocks of 100. The difference is the
+//! tokenization and pooling (and Python's, without `session.run`),
+//! `--overhead-iterations` calls per round (default 2000; 0 skips it),
+//! interleaved in blocks of 100. The difference is the
 //! VM's own cost per embedding, without the model's noise.
 //!
 //! Compatibility: a bare number is the iteration count; `BENCH_THREADS=N` and
@@ -336,7 +342,7 @@ fn parse_args() -> Args {
         mep_unpadded: None,
         fast: std::env::var("BENCH_ENCODE_FAST").is_ok_and(|v| v == "1"),
         block: 10,
-        block_warmup: 1,
+        block_warmup: 2,
         overhead_iterations: 2000,
         python: None,
         python_script: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/minilm_python.py"),
@@ -573,11 +579,31 @@ struct Row {
     round_medians: Vec<Vec<f64>>,
 }
 
+/// The order of the sides in block group `g`. Two sides alternate; three go
+/// through all six orders, arranged so that every side runs first, second
+/// and third equally often and follows each other side equally often (the
+/// side that ran just before can leave spinning threads or cold caches).
+fn block_order(n: usize, g: usize) -> Vec<usize> {
+    const THREE: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [2, 1, 0],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+    ];
+    match n {
+        2 if g % 2 == 1 => vec![1, 0],
+        3 => THREE[g % 6].to_vec(),
+        _ => (0..n).map(|j| (j + g) % n).collect(),
+    }
+}
+
 /// Warms every side up, then `rounds` x `iterations` timed calls per side,
-/// interleaved in blocks of `block`, rotating which side goes first every
-/// block (to cancel drift); each block starts with `block_warmup` untimed
-/// calls, so the other sessions' idle (spinning) worker threads do not count
-/// against this side.
+/// interleaved in blocks of `block` in the orders of [`block_order`] (to
+/// cancel drift); each block starts with `block_warmup` untimed calls, so
+/// the other sessions' idle (spinning) worker threads do not count against
+/// this side.
 fn measure(
     sides: &mut [Side],
     args: &Args,
@@ -604,8 +630,7 @@ fn measure(
         let mut done = 0;
         while done < iterations {
             let k = block.min(iterations - done);
-            for j in 0..n {
-                let i = (j + block_no) % n;
+            for i in block_order(n, block_no) {
                 let t = sides[i].block(&args.sentence, args.block_warmup, k);
                 round[i].extend(t);
             }
