@@ -5,6 +5,9 @@
 //! | `*.plan` | the plan DSL: parse, check, lower to IR, passes, emit |
 //! | `*.mepasm` | the MEP assembler |
 //! | `*.mep` | decoded and verified as is |
+//!
+//! Every front end lowers to the shared IR (`crate::frontends`); the passes,
+//! the emitter and the verifier are the same for all of them.
 
 use std::path::{Path, PathBuf};
 
@@ -13,24 +16,44 @@ use omex_mep::{Program, text};
 use omex_passes::pipeline::{self, Stage};
 
 use crate::commands::{Reported, read_bytes, read_text};
+use crate::frontends::{self, Lowered};
 use crate::mep_diagnostics::{asm_error, binary_error, verify_error_in_text};
 use crate::report::Reporter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
-    Plan,
+    /// Lowered to IR by a front end, then compiled by the passes.
+    Source(Frontend),
     MepAsm,
     Mep,
+}
+
+/// The front ends that lower a source to the shared IR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frontend {
+    Plan,
 }
 
 impl SourceKind {
     pub fn of(path: &Path) -> Option<SourceKind> {
         match path.extension().and_then(|e| e.to_str()) {
-            Some("plan") => Some(SourceKind::Plan),
+            Some("plan") => Some(SourceKind::Source(Frontend::Plan)),
             Some("mepasm") => Some(SourceKind::MepAsm),
             Some("mep") => Some(SourceKind::Mep),
             _ => None,
         }
+    }
+}
+
+/// Runs the front end for `frontend` on `path`.
+pub fn lower(
+    frontend: Frontend,
+    path: &Path,
+    options: &CompileOptions,
+    reporter: &mut Reporter,
+) -> Result<Lowered, Reported> {
+    match frontend {
+        Frontend::Plan => frontends::plan::lower(path, options, reporter),
     }
 }
 
@@ -120,37 +143,6 @@ pub fn unsupported_input(path: &Path, reporter: &mut Reporter) -> Reported {
     Reported
 }
 
-/// Front end for a plan: parse, check and lower it to IR.
-pub fn lower_plan(
-    path: &Path,
-    options: &CompileOptions,
-    reporter: &mut Reporter,
-) -> Result<omex_ir::Module, Reported> {
-    let source = read_text(path, reporter)?;
-    let file = reporter
-        .files
-        .add(path.display().to_string(), source.clone());
-    let frontend = omex_frontend_plan::Options {
-        plan_dir: recipe_dir(path),
-        model_path: options.model_path.dirs.clone(),
-        plan: options.plan.clone(),
-    };
-    let (module, diagnostics) =
-        omex_frontend_plan::compile_source(file, &source, &reporter.files, &frontend);
-    reporter.report_all(diagnostics);
-    match module {
-        Some(module) if !reporter.has_errors() => Ok(module),
-        None if !reporter.has_errors() => {
-            reporter.report(omex_diagnostics::Diagnostic::error(
-                "E0799",
-                "internal compiler error: the front end produced no IR and no error",
-            ));
-            Err(Reported)
-        }
-        _ => Err(Reported),
-    }
-}
-
 pub fn compile(
     path: &Path,
     options: &CompileOptions,
@@ -158,12 +150,19 @@ pub fn compile(
 ) -> Result<Built, Reported> {
     let kind = SourceKind::of(path).ok_or_else(|| unsupported_input(path, reporter))?;
     match kind {
-        SourceKind::Plan => {
-            let module = lower_plan(path, options, reporter)?;
+        SourceKind::Source(frontend) => {
+            let Lowered {
+                module,
+                memory_limit,
+            } = lower(frontend, path, options, reporter)?;
+            let memory_limit = match (options.memory_limit, memory_limit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let passes = pipeline::Options {
                 verify_ir: cfg!(debug_assertions),
                 keep_ir: options.keep_ir.clone(),
-                memory_limit: options.memory_limit,
+                memory_limit,
                 ignore_memory_budget: options.ignore_memory_budget,
                 ..pipeline::Options::default()
             };

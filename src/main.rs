@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod driver;
+mod frontends;
 mod mep_diagnostics;
 mod report;
 

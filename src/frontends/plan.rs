@@ -1,0 +1,38 @@
+//! `*.plan`: the plan DSL (parse, check, lower to IR).
+
+use std::path::Path;
+
+use super::Lowered;
+use crate::commands::{Reported, read_text};
+use crate::driver::{CompileOptions, recipe_dir};
+use crate::report::Reporter;
+
+pub fn lower(
+    path: &Path,
+    options: &CompileOptions,
+    reporter: &mut Reporter,
+) -> Result<Lowered, Reported> {
+    let source = read_text(path, reporter)?;
+    let file = reporter
+        .files
+        .add(path.display().to_string(), source.clone());
+    let frontend = omex_frontend_plan::Options {
+        plan_dir: recipe_dir(path),
+        model_path: options.model_path.dirs.clone(),
+        plan: options.plan.clone(),
+    };
+    let (module, diagnostics) =
+        omex_frontend_plan::compile_source(file, &source, &reporter.files, &frontend);
+    reporter.report_all(diagnostics);
+    match module {
+        Some(module) if !reporter.has_errors() => Ok(Lowered::new(module)),
+        None if !reporter.has_errors() => {
+            reporter.report(omex_diagnostics::Diagnostic::error(
+                "E0799",
+                "internal compiler error: the front end produced no IR and no error",
+            ));
+            Err(Reported)
+        }
+        _ => Err(Reported),
+    }
+}
