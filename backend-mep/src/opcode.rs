@@ -125,6 +125,31 @@ macro_rules! instructions {
                 }
             }
 
+            /// Encoded size in bytes, opcode included (allocates nothing).
+            pub fn encoded_len(&self) -> usize {
+                match self {
+                    $(Instruction::$variant { $($field),* } => 1 $(+ Field::encoded_len($field))*,)*
+                }
+            }
+
+            /// Appends the instruction's bytes.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                out.push(self.opcode() as u8);
+                match self {
+                    $(Instruction::$variant { $($field),* } => { $(Field::write($field, out);)* })*
+                }
+            }
+
+            /// The slot operands in byte order with their roles (without the
+            /// context target of `RES_UNLOAD`: see [`Instruction::for_each_slot`]).
+            fn for_each_slot_operand(&self, f: &mut impl FnMut(Slot, Role)) {
+                match self {
+                    $(Instruction::$variant { $($field),* } => {
+                        $(for &slot in Field::slots($field) { f(slot, role!($($role)?)); })*
+                    })*
+                }
+            }
+
             /// Builds an instruction from operand values in table order; `None`
             /// when the count or a kind does not match, or a subtype code is undefined.
             pub fn from_operands(opcode: Opcode, operands: &[Operand]) -> Option<Instruction> {
@@ -259,32 +284,9 @@ instructions! {
 
 impl Instruction {
     /// Encoded size in bytes, opcode included.
-    pub fn encoded_len(&self) -> usize {
-        1 + self
-            .operands()
-            .iter()
-            .map(Operand::encoded_len)
-            .sum::<usize>()
-    }
-
-    /// Appends the instruction's bytes.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.opcode() as u8);
-        for operand in self.operands() {
-            operand.write(out);
-        }
-    }
-
     /// Calls `f` for every slot operand with what the instruction does with it.
     pub fn for_each_slot(&self, mut f: impl FnMut(Slot, Role)) {
-        let spec = self.opcode().spec();
-        for (operand, op_spec) in self.operands().iter().zip(spec.operands) {
-            match operand {
-                Operand::Slot(slot) => f(*slot, op_spec.role),
-                Operand::Slots(slots) => slots.iter().for_each(|s| f(*s, op_spec.role)),
-                _ => {}
-            }
-        }
+        self.for_each_slot_operand(&mut f);
         if let Instruction::ResUnload {
             res: ResType::Context,
             target,

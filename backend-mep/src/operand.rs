@@ -131,12 +131,26 @@ pub trait Field: Sized {
     fn to_operand(&self) -> Operand;
     /// `None` when the operand is of another kind or a subtype code is undefined.
     fn from_operand(operand: &Operand) -> Option<Self>;
+    /// Encoded size in bytes.
+    fn encoded_len(&self) -> usize {
+        self.to_operand().encoded_len()
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.to_operand().write(out);
+    }
+    /// The context slots this field names.
+    fn slots(&self) -> &[Slot] {
+        &[]
+    }
 }
 
 impl Field for Slot {
     const KIND: OperandKind = OperandKind::Slot;
     fn to_operand(&self) -> Operand {
         Operand::Slot(*self)
+    }
+    fn slots(&self) -> &[Slot] {
+        std::slice::from_ref(self)
     }
     fn from_operand(operand: &Operand) -> Option<Self> {
         match operand {
@@ -176,6 +190,17 @@ impl Field for Vec<Slot> {
     const KIND: OperandKind = OperandKind::SlotList;
     fn to_operand(&self) -> Operand {
         Operand::Slots(self.clone())
+    }
+    fn encoded_len(&self) -> usize {
+        1 + self.len()
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        // As `Operand::write`: the count byte caps a list at 255 entries.
+        out.push(self.len().min(255) as u8);
+        out.extend(self.iter().take(255).map(|s| s.0));
+    }
+    fn slots(&self) -> &[Slot] {
+        self
     }
     fn from_operand(operand: &Operand) -> Option<Self> {
         match operand {

@@ -15,9 +15,7 @@ use omex_mep::{
     ReturnNames, Slot, StrConst,
 };
 
-use crate::liveness::{
-    Liveness, RangeId, RangeKind, ScratchUse, break_needs_copies, else_needs_code,
-};
+use crate::liveness::{Liveness, RangeId, ScratchUse, break_needs_copies, else_needs_code};
 use crate::slots::{Assignment, FreeSlots};
 
 /// What one MEP instruction reads and writes, in terms of live ranges.
@@ -903,13 +901,5 @@ impl Emitter<'_> {
             self.parallel_copy(moves, y, self.live.layout.def_point(y))?;
         }
         Ok(())
-    }
-}
-
-/// The ranges a [`RangeKind::Values`] range names, for messages.
-pub fn range_values(live: &Liveness, range: RangeId) -> &[Value] {
-    match &live.ranges[range].kind {
-        RangeKind::Values(vs) => vs,
-        _ => &[],
     }
 }

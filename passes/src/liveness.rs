@@ -39,7 +39,12 @@ pub enum ScratchUse {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RangeKind {
-    Values(Vec<Value>),
+    /// The values sharing the range: `members[first..first + len]` of
+    /// [`Liveness`] (see [`Liveness::values`]).
+    Values {
+        first: u32,
+        len: u32,
+    },
     Counter(Inst),
     Scratch(Inst, ScratchUse),
 }
@@ -57,6 +62,9 @@ pub struct LiveRange {
 pub struct Liveness {
     pub layout: Layout,
     pub ranges: Vec<LiveRange>,
+    /// The values of every value range, range after range (one allocation
+    /// for all of them).
+    members: Vec<Value>,
     /// The range of each value, [`NO_RANGE`] for none (four bytes a value:
     /// the emitter looks this up for every operand).
     range_of: SecondaryMap<Value, u32>,
@@ -75,6 +83,16 @@ impl Liveness {
     pub fn range_of(&self, value: Value) -> Option<RangeId> {
         let r = self.range_of[value];
         (r != NO_RANGE).then_some(r as RangeId)
+    }
+
+    /// The values a range holds (none for counters and scratch ranges).
+    pub fn values(&self, range: RangeId) -> &[Value] {
+        match self.ranges[range].kind {
+            RangeKind::Values { first, len } => {
+                &self.members[first as usize..(first + len) as usize]
+            }
+            _ => &[],
+        }
     }
 
     /// Whether any instruction reads `value` (a loop's iteration index is
@@ -225,50 +243,71 @@ impl Liveness {
                 map.resize(values);
                 map
             },
+            members: Vec::new(),
             counters: HashMap::new(),
             scratch: HashMap::new(),
             used,
         };
-        // One range per group of values, in order of first definition.
-        // Each group: its first definition point, its root and its values.
-        let mut group_of: SecondaryMap<Value, Option<u32>> = crate::side_table(values);
-        let mut roots: Vec<(u32, Value, Vec<Value>)> = Vec::with_capacity(values);
+        // One range per group of values, in order of (first definition,
+        // root); members in the order they are defined. Groups are numbered
+        // as first seen, then ranked by sorting packed keys (16 bytes per
+        // group), then the members are placed by counting sort.
+        let mut group_of: SecondaryMap<Value, u32> = SecondaryMap::with_default(NO_RANGE);
+        group_of.resize(values);
+        let mut group_keys: Vec<u64> = Vec::with_capacity(values);
+        let mut member_group: Vec<(Value, u32)> = Vec::with_capacity(reachable.len());
         for value in reachable {
             if needs_slot(module, value) {
                 let root = groups.find(value);
-                let group = *group_of[root].get_or_insert_with(|| {
-                    roots.push((start[value], root, Vec::new()));
-                    (roots.len() - 1) as u32
-                });
-                let (first, _, members) = &mut roots[group as usize];
-                *first = (*first).min(start[value]);
-                members.push(value);
+                if group_of[root] == NO_RANGE {
+                    group_of[root] = group_keys.len() as u32;
+                    group_keys.push((u64::from(start[value]) << 32) | root.as_u32() as u64);
+                }
+                let group = group_of[root];
+                let key = &mut group_keys[group as usize];
+                let first = (*key >> 32).min(u64::from(start[value]));
+                *key = (first << 32) | (*key & u64::from(u32::MAX));
+                member_group.push((value, group));
             }
         }
-        // In order of (first point, root): sorting packed keys moves 16
-        // bytes per group instead of the groups themselves.
-        let mut order: Vec<(u64, u32)> = (roots.iter().enumerate())
-            .map(|(i, (first, root, _))| {
-                ((u64::from(*first) << 32) | root.as_u32() as u64, i as u32)
-            })
+        let mut order: Vec<(u64, u32)> = (group_keys.iter().enumerate())
+            .map(|(i, &key)| (key, i as u32))
             .collect();
         order.sort_unstable();
-        // Value ranges, then a counter per loop and scratch ranges.
-        live.ranges.reserve(roots.len() + roots.len() / 8 + 16);
-        for (_, i) in order {
-            let values = std::mem::take(&mut roots[i as usize].2);
-            let s = values.iter().map(|v| start[*v]).min().unwrap_or(0);
-            let e = values.iter().map(|v| end[*v]).max().unwrap_or(s);
-            let id = live.ranges.len();
-            for &v in &values {
-                live.range_of[v] = id as u32;
-            }
+        let mut rank = vec![0u32; group_keys.len()];
+        for (r, &(_, group)) in order.iter().enumerate() {
+            rank[group as usize] = r as u32;
+        }
+        let mut offset = vec![0u32; group_keys.len() + 1];
+        for &(_, group) in &member_group {
+            offset[rank[group as usize] as usize + 1] += 1;
+        }
+        for r in 0..group_keys.len() {
+            offset[r + 1] += offset[r];
+        }
+        live.ranges
+            .reserve(group_keys.len() + group_keys.len() / 8 + 16);
+        for r in 0..group_keys.len() {
             live.ranges.push(LiveRange {
-                kind: RangeKind::Values(values),
-                start: s,
-                end: e,
+                kind: RangeKind::Values {
+                    first: offset[r],
+                    len: offset[r + 1] - offset[r],
+                },
+                start: u32::MAX,
+                end: 0,
                 hint: None,
             });
+        }
+        live.members = vec![Value::from_u32(0); member_group.len()];
+        let mut next = offset;
+        for (value, group) in member_group {
+            let r = rank[group as usize] as usize;
+            live.members[next[r] as usize] = value;
+            next[r] += 1;
+            live.range_of[value] = r as u32;
+            let range = &mut live.ranges[r];
+            range.start = range.start.min(start[value]);
+            range.end = range.end.max(end[value]);
         }
 
         // Loop counters, scratch ranges and hints.

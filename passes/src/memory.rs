@@ -853,9 +853,13 @@ fn written(
     j: usize,
     range: usize,
 ) -> Held {
-    let Some(RangeKind::Values(values)) = live.ranges.get(range).map(|r| &r.kind) else {
+    if range >= live.ranges.len() {
         return Held::Temporary;
-    };
+    }
+    let values = live.values(range);
+    if values.is_empty() {
+        return Held::Temporary;
+    }
     if let [only] = values[..] {
         return Held::Value(only);
     }

@@ -172,10 +172,9 @@ fn too_many_live(
     );
     let mut unlabelled = 0;
     for &r in &error.live {
-        let RangeKind::Values(values) = &live.ranges[r].kind else {
+        let Some(&v) = live.values(r).first() else {
             continue;
         };
-        let Some(&v) = values.first() else { continue };
         match module.value_span(v) {
             Some(span) if diagnostic.labels.len() < 12 => {
                 diagnostic = diagnostic
@@ -196,7 +195,8 @@ pub fn print_with_slots(module: &Module, live: &Liveness, asg: &Assignment) -> S
     out.push_str("; slots\n");
     for (r, range) in live.ranges.iter().enumerate() {
         let what = match &range.kind {
-            RangeKind::Values(vs) => vs
+            RangeKind::Values { .. } => live
+                .values(r)
                 .iter()
                 .map(|v| v.to_string())
                 .collect::<Vec<_>>()
