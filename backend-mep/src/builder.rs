@@ -65,6 +65,15 @@ impl Builder {
         Self::default()
     }
 
+    /// A builder with room for about `instructions` instructions and their
+    /// source locations (reserved, not touched).
+    pub fn with_capacity(instructions: usize) -> Self {
+        let mut builder = Self::default();
+        builder.module.code.reserve(instructions);
+        builder.locations.reserve(instructions);
+        builder
+    }
+
     pub fn set_flags(&mut self, flags: u32) {
         self.module.flags = flags;
     }

@@ -20,6 +20,10 @@ use criterion::{
 use omex_passes::pipeline::{Options, compile};
 use omex_passes::synth::synthetic_module;
 
+/// The allocator the `omexc` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 fn compile_time<M: Measurement>(c: &mut Criterion<M>, group: &str) {

@@ -197,9 +197,9 @@ pub fn emit(module: &Module, live: &Liveness, asg: &Assignment) -> Result<Emitte
         module,
         live,
         asg,
-        b: Builder::new(),
         // About one MEP instruction per IR instruction, plus copies; reserving
         // (not touching) memory avoids copying these as they grow.
+        b: Builder::with_capacity(2 * module.insts.len()),
         effects: EffectTable::with_capacity(2 * module.insts.len()),
         origin: Vec::with_capacity(2 * module.insts.len()),
         position: Vec::with_capacity(2 * module.insts.len()),
