@@ -32,7 +32,9 @@
 //! transcribed below with `EXEC_CTL threads` added and without the
 //! compiler's `RES_UNLOAD` of the model (which makes every run reload it);
 //! or, as emitted, the `.mep` files given with `--mep-padded` /
-//! `--mep-unpadded`. "padded" keeps the tokenizer's configuration (pad to
+//! `--mep-unpadded`, run with `VmOptions::keep_models` (as a server would,
+//! so that the compiler's `RES_UNLOAD` does not reload the model at every
+//! run). "padded" keeps the tokenizer's configuration (pad to
 //! 128); "unpadded" turns padding off on both sides.
 //!
 //! Then, for each padding, everything but the model: the VM with a stub
@@ -435,6 +437,9 @@ fn make_vm(args: &Args, threads: usize, padding: bool, use_mep: bool) -> (Vm, St
         VmOptions {
             search_paths: search,
             progress: false,
+            // A server's setting: the compiled program unloads the model
+            // after its last use; the VM keeps the session for the next run.
+            keep_models: true,
             ..Default::default()
         },
     );

@@ -372,3 +372,54 @@ fn custom_host_functions_and_registries() {
     assert!(omex_runtime::verify(module, &HostRegistry::builtin()).is_err());
     let _ = program(".mep 1.0\n    FLOW_HALT\n");
 }
+
+/// Runs a program that unloads its model after use twice in one VM, with the
+/// model file deleted in between: only a VM that keeps models can.
+fn run_twice_without_the_file(keep_models: bool) -> Result<(), omex_runtime::RuntimeError> {
+    let dir = common::TempDir::new(if keep_models { "keep" } else { "reload" });
+    for file in ["model.onnx", "tokenizer.json"] {
+        std::fs::copy(minilm_dir().join(file), dir.path().join(file)).unwrap();
+    }
+    let src = format!(
+        "{TOKENIZE}    MODEL_RUN_STATIC model=m0 inputs=[s4, s5, s6] outputs=[s7]\n    RES_UNLOAD res=model target=0\n    TENSOR_INFO op=shape out=s8 input=s7\n    SINK_RETURN values=[s8] names=[\"shape\"]\n"
+    );
+    let options = VmOptions {
+        search_paths: vec![dir.path().to_path_buf()],
+        keep_models,
+        ..Default::default()
+    };
+    let mut h = harness(&src, options, "");
+    let first = h.vm.run().expect("first run");
+    assert_eq!(first.to_json()["shape"], json!([1, 4, 384]));
+    std::fs::remove_file(dir.path().join("model.onnx")).unwrap();
+    let second = h.vm.run()?;
+    assert_eq!(second.to_json(), first.to_json());
+    Ok(())
+}
+
+#[test]
+fn keep_models_reuses_a_session_the_program_unloaded() {
+    run_twice_without_the_file(true).expect("the parked session is reused");
+    let e = run_twice_without_the_file(false).expect_err("the model is loaded again");
+    assert_eq!(e.kind, ErrorKind::Model);
+    assert!(
+        e.message.contains("model file `model.onnx` not found"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_kept_model_is_still_unloaded_for_the_program() {
+    let mut h = harness(
+        &format!(
+            "{TOKENIZE}    RES_UNLOAD res=model target=0\n    MODEL_RUN_STATIC model=m0 inputs=[s4, s5, s6] outputs=[s7]\n"
+        ),
+        VmOptions {
+            keep_models: true,
+            ..minilm_options()
+        },
+        "",
+    );
+    let e = h.vm.run().expect_err("not loaded");
+    assert!(e.message.contains("is not loaded"), "{e}");
+}

@@ -135,11 +135,7 @@ impl Vm {
                 self.exec_ctl(*ctl, &v)?;
             }
             I::ResUnload { res, target } => match res {
-                ResType::Model => {
-                    if let Some(m) = self.models.get_mut(*target as usize) {
-                        *m = None;
-                    }
-                }
+                ResType::Model => self.unload_model(*target),
                 ResType::Context => {
                     if let Some(s) = self.slots.get_mut(*target as usize) {
                         *s = None;

@@ -46,6 +46,13 @@ pub struct VmOptions {
     pub progress: bool,
     /// The ONNX Runtime library to use (see [`crate::provision`]).
     pub ort_lib: Option<PathBuf>,
+    /// Keep a model's session when the program unloads it (`RES_UNLOAD`),
+    /// and give it back to the next `RES_LOAD_MODEL` of the same path with
+    /// the same settings. For a VM that runs a program request after
+    /// request: the compiler unloads each model after its last use, which
+    /// would otherwise reload it on every run. The memory is then not freed
+    /// where the program unloads (the memory plan assumes it is).
+    pub keep_models: bool,
 }
 
 impl Default for VmOptions {
@@ -61,6 +68,7 @@ impl Default for VmOptions {
             trace: false,
             progress: true,
             ort_lib: None,
+            keep_models: false,
         }
     }
 }
@@ -96,6 +104,8 @@ pub struct Vm {
     host: Arc<HostRegistry>,
     backends: ModelBackends,
     models: Vec<Option<LoadedEntry>>,
+    /// Sessions the program unloaded, kept with [`VmOptions::keep_models`].
+    parked: Vec<Option<LoadedEntry>>,
     /// Loaded tokenizers by (path as the program names it, padding).
     tokenizers: Vec<(String, Option<bool>, Arc<TokenizerHandle>)>,
     slots: Vec<Option<Value>>,
@@ -131,7 +141,8 @@ impl Vm {
         };
         let module = program.module();
         let constants = module.constants.iter().map(Value::from_constant).collect();
-        let models = module.models.iter().map(|_| None).collect();
+        let models: Vec<_> = module.models.iter().map(|_| None).collect();
+        let parked = module.models.iter().map(|_| None).collect();
         let backends = ModelBackends::with_onnx(options.ort_lib.clone());
         Vm {
             program: Arc::new(program),
@@ -141,6 +152,7 @@ impl Vm {
             host: Arc::new(HostRegistry::builtin()),
             backends,
             models,
+            parked,
             tokenizers: Vec::new(),
             slots: vec![None; 256],
             rng: Rng::new(0),
@@ -200,6 +212,7 @@ impl Vm {
     /// Drops every loaded model and tokenizer.
     pub fn unload_all(&mut self) {
         self.models.iter_mut().for_each(|m| *m = None);
+        self.parked.iter_mut().for_each(|m| *m = None);
         self.tokenizers.clear();
     }
 

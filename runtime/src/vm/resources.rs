@@ -102,6 +102,14 @@ impl Vm {
         {
             return Ok(());
         }
+        if let Some(parked) = self.parked.get_mut(id as usize)
+            && parked
+                .as_ref()
+                .is_some_and(|p| p.requested == path && p.config == self.config)
+        {
+            self.models[id as usize] = parked.take();
+            return Ok(());
+        }
         let resolved = self.resolve_resource(path, "model", ErrorKind::Model)?;
         if module.flags & FLAG_STRICT_MODEL_HASHES != 0 {
             check_model_file(&resolved, entry.size, entry.sha256.as_ref())?;
@@ -143,6 +151,19 @@ impl Vm {
             });
         }
         Ok(())
+    }
+
+    /// `RES_UNLOAD` of a model: drops its session, or parks it for the next
+    /// load with [`VmOptions::keep_models`](super::VmOptions::keep_models).
+    pub(super) fn unload_model(&mut self, id: u8) {
+        let Some(entry) = self.models.get_mut(id as usize).and_then(Option::take) else {
+            return;
+        };
+        if self.options.keep_models
+            && let Some(parked) = self.parked.get_mut(id as usize)
+        {
+            *parked = Some(entry);
+        }
     }
 
     fn model_name(&self, id: u8) -> String {
