@@ -64,6 +64,8 @@ pub fn run(
         trace: options.trace,
         progress: true,
         ort_lib: options.ort_lib,
+        // One run per process: unloads free memory where the plan says.
+        keep_models: false,
     };
     let mut vm = Vm::new(built.program, vm_options);
     match vm.run() {
