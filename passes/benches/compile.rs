@@ -19,10 +19,14 @@ use criterion::{
 };
 use omex_passes::pipeline::{Options, compile};
 use omex_passes::synth::synthetic_module;
+use thread_cpu::thread_cpu_ns;
 
 /// The allocator the `omexc` binary uses.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
@@ -57,36 +61,6 @@ fn wall(c: &mut Criterion) {
 
 fn cpu(c: &mut Criterion<ThreadCpu>) {
     compile_time(c, "compile-cpu");
-}
-
-/// CPU time of the calling thread, in nanoseconds.
-#[cfg(target_os = "linux")]
-fn thread_cpu_ns() -> u64 {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `time` is a valid, writable timespec for the call.
-    let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) } == 0;
-    assert!(ok, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    time.tv_sec as u64 * 1_000_000_000 + time.tv_nsec as u64
-}
-
-#[cfg(not(target_os = "linux"))]
-fn thread_cpu_ns() -> u64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 /// Criterion measurement of the thread's CPU time, shown like wall time.

@@ -14,6 +14,9 @@ use omex_passes::liveness::Liveness;
 use omex_passes::synth::synthetic_module;
 use omex_passes::{check, cleanup, emit, memory, normalize, slots, unload};
 
+#[path = "../benches/support/thread_cpu.rs"]
+mod thread_cpu;
+
 const PASSES: [&str; 11] = [
     "normalize",
     "cleanup (copies, constants, dead code)",
@@ -30,23 +33,7 @@ const PASSES: [&str; 11] = [
 
 /// CPU time of the calling thread.
 fn thread_cpu() -> Duration {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `time` is a valid, writable timespec for the call.
-    let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) } == 0;
-    assert!(ok, "clock_gettime failed");
-    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
+    Duration::from_nanos(thread_cpu::thread_cpu_ns())
 }
 
 /// One compile, timing each pass; the results are dropped after timing.
