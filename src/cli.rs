@@ -65,6 +65,11 @@ pub struct CompileArgs {
     /// KiB/MiB/GiB or K/M/G (1024^n), e.g. `2GiB`, `512MB`.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// A setting for BIR programs (`embed.model`, `embed.tokenizer`,
+    /// `capsule.tokenizer`, `ocr.engine`, `ocr.lang`, ...), overriding a
+    /// `config:KEY=VALUE` constant of the program. Repeatable.
+    #[arg(long = "bir-set", value_name = "KEY=VALUE")]
+    pub bir_config: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +80,17 @@ pub enum Command {
     /// ONNX files when they are found) are all checked.
     Check {
         /// The recipe (`.plan`, `.mepasm` or `.mep`).
+        file: PathBuf,
+        #[command(flatten)]
+        compile: CompileArgs,
+    },
+    /// Validate a source (an `.omex.json` container, ...) without building it.
+    ///
+    /// Runs the front end's checks only: the format and its structure, names,
+    /// dependencies, policies and the models it references. Nothing is
+    /// compiled or written.
+    Validate {
+        /// The source (`.omex.json`, `.plan`, ...).
         file: PathBuf,
         #[command(flatten)]
         compile: CompileArgs,
@@ -164,6 +180,25 @@ pub enum Command {
         /// The `.mep` file.
         file: PathBuf,
     },
+    /// The compute board: store `.mep` modules, request invocations, follow them.
+    ///
+    /// Every board command takes `--board URL`: `sqlite://PATH` (one file,
+    /// created on first use) or `postgres://USER@HOST:PORT/DATABASE`. The
+    /// default is `$OMEX_BOARD`, else `sqlite://omex-board.db` in the current
+    /// folder. Workers (`omexc worker`) run the invocations.
+    Board {
+        /// The board's URL.
+        #[arg(long, global = true, value_name = "URL")]
+        board: Option<String>,
+        #[command(subcommand)]
+        command: BoardCommand,
+    },
+    /// Run a worker: claim invocations from a board, run them, report results.
+    ///
+    /// Runs until killed (or, with `--exit-when-idle`, until nothing it can
+    /// run is pending or running). Also fires the board's folder reactors and
+    /// schedulers unless `--no-triggers`.
+    Worker(WorkerArgs),
     /// Assemble `.mepasm` text into a `.mep` file.
     ///
     /// The result is verified before it is written.
@@ -174,4 +209,186 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.mep")]
         output: Option<PathBuf>,
     },
+    /// Jules BIR document pipelines: assemble and disassemble `.bir` files.
+    ///
+    /// `omexc run FILE.bir` runs one; `docs/bir.md` describes the format.
+    #[command(subcommand)]
+    Bir(BirCommand),
+}
+
+/// `omexc bir ...`
+#[derive(Debug, Subcommand)]
+pub enum BirCommand {
+    /// Assemble `.birasm` text into a `.bir` file.
+    Asm {
+        /// The `.birasm` file.
+        file: PathBuf,
+        /// Where to write the program (default: the input with extension `.bir`).
+        #[arg(short, long, value_name = "OUT.bir")]
+        output: Option<PathBuf>,
+    },
+    /// Print a `.bir` file as `.birasm` text (one instruction per line).
+    Disasm {
+        /// The `.bir` file.
+        file: PathBuf,
+        /// Write the text here instead of standard output.
+        #[arg(short, long, value_name = "OUT.birasm")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `omexc board ...`
+#[derive(Debug, Subcommand)]
+pub enum BoardCommand {
+    /// Store a `.mep` program; prints its hash (sha256 of the bytes).
+    Add {
+        /// The `.mep` file (verified before it is stored).
+        file: PathBuf,
+        /// The module's name (default: the program's name, else the file name).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// List the stored modules, one per line: hash, name, size, models.
+    Modules,
+    /// Request a run of a module; prints the new invocation's id.
+    Invoke {
+        /// A module: its hash, a unique hash prefix (4+ digits) or its name.
+        module: String,
+        /// The program's arguments (`arg(0)`, `arg(1)`, ...).
+        #[arg(last = true, value_name = "ARG")]
+        args: Vec<String>,
+        /// Runs tried before the invocation fails when workers die under it.
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        max_attempts: i64,
+    },
+    /// Print an invocation's status, or the number of invocations per status.
+    Status {
+        /// The invocation's id.
+        id: Option<i64>,
+    },
+    /// List invocations, one per line: id, status, module name, hash prefix, created.
+    List {
+        /// Only invocations in this status.
+        #[arg(long, value_name = "STATUS", value_parser = ["pending", "running", "completed", "failed"])]
+        status: Option<String>,
+    },
+    /// Show an invocation: module, status, timings, inputs, outputs, error.
+    Show {
+        id: i64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage reactors: invoke a module when another completes or a file appears.
+    #[command(subcommand)]
+    Reactor(ReactorCommand),
+    /// Manage schedulers: invoke a module on a cron schedule.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Fire due triggers and reclaim expired leases once (what workers do as they poll).
+    Tick,
+    /// List the workers that registered: id, what they run, when last seen.
+    Workers,
+}
+
+/// `omexc board reactor ...`
+#[derive(Debug, Subcommand)]
+pub enum ReactorCommand {
+    /// Add a reactor; prints its id.
+    #[command(group(clap::ArgGroup::new("trigger").required(true).args(["on_complete", "watch"])))]
+    Add {
+        /// Fire when an invocation of this module completes; its outputs become the inputs.
+        #[arg(long, value_name = "MODULE")]
+        on_complete: Option<String>,
+        /// Fire when a file appears in this folder; its absolute path is the input.
+        #[arg(long, value_name = "DIR")]
+        watch: Option<PathBuf>,
+        /// The module to invoke.
+        #[arg(long, value_name = "MODULE")]
+        invoke: String,
+    },
+    /// List reactors, one per line.
+    List,
+    /// Delete a reactor.
+    Remove { id: i64 },
+    /// Enable a reactor.
+    Enable { id: i64 },
+    /// Disable a reactor (it fires nothing until enabled).
+    Disable { id: i64 },
+}
+
+/// `omexc board schedule ...`
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Add a scheduler; prints its id.
+    Add {
+        /// A cron expression in UTC: `minute hour day month weekday`, e.g. `0 9 * * *`.
+        cron: String,
+        /// The module to invoke.
+        module: String,
+        /// The arguments of each invocation.
+        #[arg(last = true, value_name = "ARG")]
+        args: Vec<String>,
+    },
+    /// List schedulers, one per line, with their next tick.
+    List,
+    /// Delete a scheduler.
+    Remove { id: i64 },
+}
+
+/// `omexc worker ...`
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// The board's URL (see `omexc board --help`).
+    #[arg(long, value_name = "URL")]
+    pub board: Option<String>,
+    /// This worker's id, recorded on the invocations it runs (default: HOST-PID).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// How long a claim stays valid without a heartbeat (`30s`, `500ms`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub lease: String,
+    /// How often the lease is renewed; shorter than `--lease`.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub heartbeat: String,
+    /// How long to wait when there is nothing to claim.
+    #[arg(long, value_name = "DURATION", default_value = "500ms")]
+    pub poll: String,
+    /// Only run invocations of this module (hash, prefix or name). Repeatable.
+    #[arg(long = "module", value_name = "MODULE")]
+    pub modules: Vec<String>,
+    /// Module languages to claim (default: `mep`). Repeatable.
+    #[arg(long = "language", value_name = "LANG")]
+    pub languages: Vec<String>,
+    /// Model execution formats to claim (default: the runtime's, `onnx`). Repeatable.
+    #[arg(long = "format", value_name = "FORMAT")]
+    pub formats: Vec<String>,
+    /// Exit when nothing this worker can run is pending or running.
+    #[arg(long)]
+    pub exit_when_idle: bool,
+    /// Exit after this many invocations.
+    #[arg(long, value_name = "N")]
+    pub max_invocations: Option<u64>,
+    /// Do not scan watched folders or fire schedulers.
+    #[arg(long)]
+    pub no_triggers: bool,
+    /// A folder to resolve model and tokenizer paths against (and to let
+    /// programs read). Repeatable; default: the current folder.
+    #[arg(long = "model-path", value_name = "DIR")]
+    pub model_path: Vec<PathBuf>,
+    /// Let programs read under this folder. Repeatable.
+    #[arg(long = "allow-read", value_name = "DIR")]
+    pub allow_read: Vec<PathBuf>,
+    /// Let programs write under this folder. Repeatable.
+    #[arg(long = "allow-write", value_name = "DIR")]
+    pub allow_write: Vec<PathBuf>,
+    /// Stop a program after this many executed instructions.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// Stop a program after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// The ONNX Runtime library to use; also `OMEX_ORT_LIB`.
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
 }

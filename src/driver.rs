@@ -3,6 +3,8 @@
 //! | input | front end |
 //! |---|---|
 //! | `*.plan` | the plan DSL: parse, check, lower to IR, passes, emit |
+//! | a folder with `manifest.yaml` (or `config.json`), `*.yaml`, `*.yml` | Axon model packages |
+//! | `*.omex.json`, `*.json` | OMEX containers: read with spans, check, lower to IR |
 //! | `*.mepasm` | the MEP assembler |
 //! | `*.mep` | decoded and verified as is |
 //!
@@ -16,7 +18,7 @@ use omex_mep::{Program, text};
 use omex_passes::pipeline::{self, Stage};
 
 use crate::commands::{Reported, read_bytes, read_text};
-use crate::frontends::{self, Lowered};
+use crate::frontends;
 use crate::mep_diagnostics::{asm_error, binary_error, verify_error_in_text};
 use crate::report::Reporter;
 
@@ -32,12 +34,24 @@ pub enum SourceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frontend {
     Plan,
+    /// Axon model packages: a folder with `manifest.yaml`, or the manifest.
+    Axon,
+    /// Jules BIR document pipelines (`*.bir`).
+    Bir,
+    /// OMEX containers (`*.omex.json`, or any `*.json`).
+    OmexJson,
 }
 
 impl SourceKind {
     pub fn of(path: &Path) -> Option<SourceKind> {
+        if path.is_dir() {
+            return frontends::axon::is_package(path).then_some(SourceKind::Source(Frontend::Axon));
+        }
         match path.extension().and_then(|e| e.to_str()) {
             Some("plan") => Some(SourceKind::Source(Frontend::Plan)),
+            Some("bir") => Some(SourceKind::Source(Frontend::Bir)),
+            Some("json") => Some(SourceKind::Source(Frontend::OmexJson)),
+            Some("yaml" | "yml") => Some(SourceKind::Source(Frontend::Axon)),
             Some("mepasm") => Some(SourceKind::MepAsm),
             Some("mep") => Some(SourceKind::Mep),
             _ => None,
@@ -51,9 +65,12 @@ pub fn lower(
     path: &Path,
     options: &CompileOptions,
     reporter: &mut Reporter,
-) -> Result<Lowered, Reported> {
+) -> Result<omex_ir::Module, Reported> {
     match frontend {
         Frontend::Plan => frontends::plan::lower(path, options, reporter),
+        Frontend::Axon => frontends::axon::lower(path, options, reporter),
+        Frontend::Bir => frontends::bir::lower(path, options, reporter),
+        Frontend::OmexJson => frontends::omex_json::lower(path, options, reporter),
     }
 }
 
@@ -74,8 +91,11 @@ impl ModelPath {
     }
 }
 
-/// The folder a recipe's relative paths start from.
+/// The folder a recipe's relative paths start from (a package folder is its own).
 pub fn recipe_dir(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        return path.to_path_buf();
+    }
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -90,6 +110,8 @@ pub struct CompileOptions {
     pub memory_limit: Option<u64>,
     /// Plan memory but do not fail over the budget (`omexc profile`).
     pub ignore_memory_budget: bool,
+    /// `--bir-set KEY=VALUE` settings for BIR programs.
+    pub bir_config: Vec<String>,
 }
 
 impl CompileOptions {
@@ -117,6 +139,7 @@ impl CompileOptions {
             keep_ir: Vec::new(),
             memory_limit,
             ignore_memory_budget: false,
+            bir_config: args.bir_config.clone(),
         })
     }
 }
@@ -138,7 +161,11 @@ pub fn unsupported_input(path: &Path, reporter: &mut Reporter) -> Reported {
             "E0953",
             format!("`{}` is not an input omexc knows", path.display()),
         )
-        .with_help("give a `.plan` recipe, `.mepasm` assembly or a `.mep` program"),
+        .with_help(
+            "give a `.plan` recipe, an OMEX container (`.omex.json`), an Axon package \
+             (a folder with `manifest.yaml`, or the manifest), a Jules BIR program (`.bir`), \
+             `.mepasm` assembly or a `.mep` program",
+        ),
     );
     Reported
 }
@@ -151,18 +178,11 @@ pub fn compile(
     let kind = SourceKind::of(path).ok_or_else(|| unsupported_input(path, reporter))?;
     match kind {
         SourceKind::Source(frontend) => {
-            let Lowered {
-                module,
-                memory_limit,
-            } = lower(frontend, path, options, reporter)?;
-            let memory_limit = match (options.memory_limit, memory_limit) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let module = lower(frontend, path, options, reporter)?;
             let passes = pipeline::Options {
                 verify_ir: cfg!(debug_assertions),
                 keep_ir: options.keep_ir.clone(),
-                memory_limit,
+                memory_limit: options.memory_limit,
                 ignore_memory_budget: options.ignore_memory_budget,
                 ..pipeline::Options::default()
             };

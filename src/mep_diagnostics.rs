@@ -23,23 +23,7 @@ pub fn binary_error(
 
 /// Sixteen bytes around `offset`, with a caret under the byte at `offset`.
 pub fn hex_excerpt(bytes: &[u8], offset: usize) -> String {
-    let row = offset - offset % 16;
-    let end = (row + 16).min(bytes.len());
-    let shown = bytes.get(row..end).unwrap_or(&[]);
-    let hex: Vec<String> = shown.iter().map(|b| format!("{b:02x}")).collect();
-    let column = 10 + 3 * (offset - row);
-    let mut text = format!("bytes around it:\n{row:08x}  {}", hex.join(" "));
-    if offset >= bytes.len() {
-        text.push_str(if shown.is_empty() {
-            "(end of file)"
-        } else {
-            " (end of file)"
-        });
-    }
-    text.push('\n');
-    text.push_str(&" ".repeat(column));
-    text.push_str("^^");
-    text
+    omex_diagnostics::hex_excerpt(bytes, offset, "file")
 }
 
 pub fn asm_error(error: &AsmError, file: FileId) -> Diagnostic {
@@ -83,22 +67,4 @@ pub fn io_error(
         code,
         format!("cannot {action} `{}`: {error}", path.display()),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hex_excerpt;
-
-    #[test]
-    fn excerpt_marks_the_offset() {
-        let bytes: Vec<u8> = (0..40).collect();
-        assert_eq!(
-            hex_excerpt(&bytes, 18),
-            "bytes around it:\n00000010  10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f\n                ^^"
-        );
-        assert_eq!(
-            hex_excerpt(&bytes, 40),
-            "bytes around it:\n00000020  20 21 22 23 24 25 26 27 (end of file)\n                                  ^^"
-        );
-    }
 }

@@ -352,3 +352,24 @@ fn run_refuses_a_corrupted_program() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_unknown_kind_of_input_lists_the_accepted_ones() {
+    let output = omexc(&["check", "Cargo.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("error[E0953]: `Cargo.toml` is not an input omexc knows"),
+        "{text}"
+    );
+    for accepted in [
+        ".plan",
+        ".omex.json",
+        "manifest.yaml",
+        ".bir",
+        ".mepasm",
+        ".mep",
+    ] {
+        assert!(text.contains(accepted), "help names {accepted}: {text}");
+    }
+}

@@ -8,12 +8,14 @@
 //! - [`lsp::to_json`]: one JSON object shaped like an LSP `Diagnostic`.
 
 mod diagnostic;
+mod hex;
 pub mod lsp;
 pub mod render;
 mod source;
 pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Help, Label, LabelStyle, Severity, Suggestion};
+pub use hex::hex_excerpt;
 pub use source::{FileId, SourceFiles, Span};
 
 /// A collection of diagnostics, with helpers for the common questions.

@@ -36,6 +36,10 @@ pub enum ErrorKind {
     Provision,
     /// A feature this runtime does not implement (a dtype, a device).
     Unsupported,
+    /// The OCR engine is missing or failed (document pipelines).
+    Ocr,
+    /// A dataset document cannot be read as its kind (document pipelines).
+    Dataset,
 }
 
 impl ErrorKind {
@@ -57,6 +61,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "E0912",
             ErrorKind::Provision => "E0913",
             ErrorKind::Unsupported => "E0914",
+            ErrorKind::Ocr => "E0915",
+            ErrorKind::Dataset => "E0916",
         }
     }
 
@@ -78,6 +84,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "time limit reached",
             ErrorKind::Provision => "ONNX Runtime unavailable",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Ocr => "OCR error",
+            ErrorKind::Dataset => "dataset error",
         }
     }
 }

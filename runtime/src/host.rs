@@ -194,6 +194,7 @@ impl HostRegistry {
                 }
             },
         );
+        crate::documents::register(&mut r);
         r
     }
 

@@ -23,6 +23,7 @@
 //!
 //! `docs/runtime.md` describes the semantics of every instruction.
 
+pub mod documents;
 pub mod error;
 pub mod host;
 pub mod io;

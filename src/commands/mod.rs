@@ -1,12 +1,16 @@
 //! One module per command.
 
 mod asm;
+mod bir;
+mod board;
 mod build;
 mod check;
 mod disasm;
 mod profile;
 mod run;
+mod validate;
 mod verify;
+mod worker;
 
 use std::path::Path;
 
@@ -24,8 +28,12 @@ pub fn run(command: Command, reporter: &mut Reporter) -> Outcome {
     let result = match command {
         Command::Disasm { file, output } => disasm::run(&file, output.as_deref(), reporter),
         Command::Verify { file } => verify::run(&file, reporter),
+        Command::Board { board, command } => board::run(board, command, reporter),
+        Command::Worker(args) => worker::run(args, reporter),
         Command::Asm { file, output } => asm::run(&file, output.as_deref(), reporter),
+        Command::Bir(command) => bir::run(command, reporter),
         Command::Check { file, compile } => check::run(&file, &compile, reporter),
+        Command::Validate { file, compile } => validate::run(&file, &compile, reporter),
         Command::Profile { file, svg, compile } => {
             profile::run(&file, svg.as_deref(), &compile, reporter)
         }

@@ -33,6 +33,13 @@ pub fn run(
         "{}",
         omex_passes::profile::table(module, plan, Some(&reporter.files))
     );
+    if driver::SourceKind::of(path) == Some(driver::SourceKind::Source(driver::Frontend::OmexJson))
+    {
+        print!(
+            "{}",
+            crate::frontends::omex_json::stage_summary(module, plan, reporter)
+        );
+    }
     if let Some(out) = svg {
         write_file(
             out,

@@ -91,7 +91,7 @@ pub fn run(
 }
 
 /// A value for people: tensors as `float32[384] [0.01, ...]`, the rest as JSON.
-fn summarize(value: &serde_json::Value) -> String {
+pub(super) fn summarize(value: &serde_json::Value) -> String {
     let (Some(dtype), Some(shape), Some(data)) = (
         value.get("dtype").and_then(|d| d.as_str()),
         value.get("shape").and_then(|s| s.as_array()),

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use super::Lowered;
 use crate::commands::{Reported, read_text};
 use crate::driver::{CompileOptions, recipe_dir};
 use crate::report::Reporter;
@@ -11,7 +10,7 @@ pub fn lower(
     path: &Path,
     options: &CompileOptions,
     reporter: &mut Reporter,
-) -> Result<Lowered, Reported> {
+) -> Result<omex_ir::Module, Reported> {
     let source = read_text(path, reporter)?;
     let file = reporter
         .files
@@ -25,7 +24,7 @@ pub fn lower(
         omex_frontend_plan::compile_source(file, &source, &reporter.files, &frontend);
     reporter.report_all(diagnostics);
     match module {
-        Some(module) if !reporter.has_errors() => Ok(Lowered::new(module)),
+        Some(module) if !reporter.has_errors() => Ok(module),
         None if !reporter.has_errors() => {
             reporter.report(omex_diagnostics::Diagnostic::error(
                 "E0799",
