@@ -15,7 +15,9 @@ mod types;
 mod verify;
 
 pub use entities::{Block, Inst, ModelRef, Value};
-pub use module::{ArgDecl, BlockData, InstData, ModelDecl, ModelPort, Module, ValueData, ValueDef};
+pub use module::{
+    ArgDecl, BlockData, InstData, ModelDecl, ModelPort, Module, ValueData, ValueDef, ValueList,
+};
 pub use op::Op;
 pub use print::print;
 pub use types::{DType, Dim, TensorType, Type};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use cranelift_entity::{PrimaryMap, SecondaryMap};
 use omex_diagnostics::Span;
+use smallvec::SmallVec;
 
 use crate::entities::{Block, Inst, ModelRef, Value};
 use crate::op::Op;
@@ -24,11 +25,15 @@ pub struct ValueData {
     pub def: ValueDef,
 }
 
+/// An instruction's arguments or results: up to four inline (almost every
+/// instruction), so walking the IR reads no other memory.
+pub type ValueList = SmallVec<[Value; 4]>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstData {
     pub op: Op,
-    pub args: Vec<Value>,
-    pub results: Vec<Value>,
+    pub args: ValueList,
+    pub results: ValueList,
     /// The block the instruction is in.
     pub block: Block,
 }
@@ -144,8 +149,8 @@ impl Module {
         let regions = op.regions();
         let inst = self.insts.push(InstData {
             op,
-            args,
-            results: Vec::new(),
+            args: args.into(),
+            results: ValueList::new(),
             block,
         });
         for (index, ty) in result_types.into_iter().enumerate() {
@@ -174,8 +179,8 @@ impl Module {
     ) -> Inst {
         let inst = self.insts.push(InstData {
             op,
-            args,
-            results: Vec::new(),
+            args: args.into(),
+            results: ValueList::new(),
             block,
         });
         let position = position.min(self.blocks[block].insts.len());

@@ -79,7 +79,7 @@ pub fn normalize_static_runs(module: &mut Module) {
             };
             results.push(value);
         }
-        module.insts[inst].results = results;
+        module.insts[inst].results = results.into();
         if let Op::RunStatic { outputs, .. } = &mut module.insts[inst].op {
             *outputs = wanted;
         }

@@ -28,7 +28,7 @@ struct Builder {
 impl Builder {
     fn emit(&mut self, op: Op, args: Vec<Value>, results: Vec<Type>, span: Span) -> Vec<Value> {
         let inst = self.module.append(self.body, op, args, results, Some(span));
-        self.module.insts[inst].results.clone()
+        self.module.insts[inst].results.to_vec()
     }
 
     fn value(&mut self, op: Op, args: Vec<Value>, ty: Type, span: Span) -> Value {

@@ -47,7 +47,7 @@ fn check_unloads(name: &str, module: &Module) {
         let block = module.insts[inst].block;
         let insts = &module.blocks[block].insts;
         let unload = insts.iter().position(|&i| {
-            matches!(module.insts[i].op, Op::Unload) && module.insts[i].args == [model]
+            matches!(module.insts[i].op, Op::Unload) && module.insts[i].args[..] == [model]
         });
         let last_use = insts
             .iter()

@@ -116,7 +116,7 @@ fn minilm_embedding_lowering() {
         .into_iter()
         .find(|&i| matches!(&m.insts[i].op, Op::CallHost { name } if name == "l2_normalize"))
         .unwrap();
-    assert_eq!(m.insts[norm].args, [m.insts[pool].results[0]]);
+    assert_eq!(m.insts[norm].args[..], [m.insts[pool].results[0]]);
     let ret = *m.blocks[m.body.unwrap()].insts.last().unwrap();
     assert_eq!(
         m.insts[ret].op,

@@ -180,7 +180,7 @@ impl Builder {
     pub fn end_loop(&mut self, scope: LoopScope, next: Vec<Value>, span: Span) -> Vec<Value> {
         self.emit0(Op::Yield, next, span);
         self.block = scope.outer;
-        self.module.insts[scope.inst].results.clone()
+        self.module.insts[scope.inst].results.to_vec()
     }
 }
 

@@ -252,7 +252,7 @@ impl Lowerer<'_> {
         match out.as_slice() {
             [] => Lowered::Nothing(name.to_string()),
             [v] => Lowered::Value(*v),
-            _ => Lowered::Tuple(out),
+            _ => Lowered::Tuple(out.to_vec()),
         }
     }
 }

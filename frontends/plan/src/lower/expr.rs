@@ -380,7 +380,7 @@ impl Lowerer<'_> {
         match out.as_slice() {
             [] => Lowered::Nothing(format!("{}.{}", self.text(receiver.span), method.name)),
             [v] => Lowered::Value(*v),
-            _ => Lowered::Tuple(out),
+            _ => Lowered::Tuple(out.to_vec()),
         }
     }
 }

@@ -495,7 +495,7 @@ impl Lowerer<'_> {
             tensor(Some(t.dtype.unwrap_or(DType::F32)), shape),
         ];
         let inst = self.append(Op::TopK { k: k8 }, vec![x], types, c.span);
-        Lowered::Tuple(self.st.module.insts[inst].results.clone())
+        Lowered::Tuple(self.st.module.insts[inst].results.to_vec())
     }
 
     fn mean_pool(&mut self, c: &Call) -> Lowered {
