@@ -196,6 +196,38 @@ fn run_builds_a_capsule_within_budget() {
     assert!(tokens(&tokenizer, written.trim_end()) <= 400);
 }
 
+/// A `.mep` built from the `.bir` file and kept beside it runs from another
+/// working directory: the dataset and models are looked up in its folder.
+#[test]
+fn a_built_program_runs_from_another_directory() {
+    let dir = workspace("relocated");
+    let build = omexc_in(&dir, &["build", "bir/digest.bir", "-o", "bir/digest.mep"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let program = dir.join("bir/digest.mep");
+    let models = dir.join("models");
+    let json = run_json(
+        &elsewhere,
+        &[
+            "run",
+            program.to_str().unwrap(),
+            "--allow-read",
+            models.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(json["result"]["documents"], 3, "{json}");
+    assert_eq!(json["result"]["token_budget"], 400, "{json}");
+    // Written into the program's folder, not the working directory.
+    assert_eq!(json["result"]["output"], "capsule.md", "{json}");
+    let capsule = json["result"]["capsule"].as_str().unwrap();
+    let written = std::fs::read_to_string(dir.join("bir/capsule.md")).unwrap();
+    assert_eq!(written, format!("{capsule}\n"));
+    assert!(!elsewhere.join("capsule.md").exists());
+}
+
 #[test]
 fn ocr_reads_the_image() {
     let dir = workspace("ocr");
@@ -336,13 +368,19 @@ fn embeddings_match_the_python_reference() {
         ..Default::default()
     };
     let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
+    let search = [repo().to_path_buf()];
+    let ctx = omex_runtime::HostContext {
+        sandbox: &sandbox,
+        search: &search,
+        n_outputs: 1,
+    };
     // Batches of 2: the second batch is padded differently from the first.
     embed::embed_all(
         &mut state,
         2,
         "examples/models/embed/model.onnx",
         "examples/models/embed/tokenizer.json",
-        &sandbox,
+        &ctx,
     )
     .unwrap();
     for (i, case) in cases.iter().enumerate() {
@@ -387,10 +425,16 @@ fn capsules_never_exceed_the_budget() {
         ..Default::default()
     };
     let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
+    let search = [repo().to_path_buf()];
+    let ctx = omex_runtime::HostContext {
+        sandbox: &sandbox,
+        search: &search,
+        n_outputs: 1,
+    };
     let tokenizer = "examples/models/embed/tokenizer.json";
     for budget in [1, 2, 5, 17, 18, 30, 57, 100, 150, 1000] {
         let mut s = base.clone();
-        capsule::build(&mut s, budget, tokenizer, &sandbox).unwrap();
+        capsule::build(&mut s, budget, tokenizer, &ctx).unwrap();
         let text = s.capsule.clone().unwrap();
         let counted = tokens(&repo().join(tokenizer), &text);
         assert!(
@@ -430,6 +474,12 @@ fn summaries_follow_the_python_reference() {
         })
         .collect();
     let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
+    let search = [repo().to_path_buf()];
+    let ctx = omex_runtime::HostContext {
+        sandbox: &sandbox,
+        search: &search,
+        n_outputs: 1,
+    };
     let options = |temperature: f64, seed: i64| summarize::Options {
         scope: 0,
         model: "examples/models/tiny-lm/model.onnx".into(),
@@ -444,7 +494,7 @@ fn summaries_follow_the_python_reference() {
             docs: docs.clone(),
             ..Default::default()
         };
-        summarize::summarize(&mut s, &options(temperature, seed), &sandbox).unwrap();
+        summarize::summarize(&mut s, &options(temperature, seed), &ctx).unwrap();
         s.summaries
             .iter()
             .map(|x| x.text.clone())

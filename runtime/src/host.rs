@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 use omex_mep::{HostArity, HostFunctions};
 
-use crate::error::{Result, RuntimeError};
+use crate::error::{ErrorKind, Result, RuntimeError};
 use crate::sandbox::Sandbox;
 use crate::tensor::{DType, Tensor, shape_str};
 use crate::value::{Value, type_mismatch, want_f64_list, want_int, want_str, want_tensor};
@@ -22,8 +23,24 @@ use crate::value::{Value, type_mismatch, want_f64_list, want_int, want_str, want
 pub struct HostContext<'a> {
     /// File access rules (for functions that read files).
     pub sandbox: &'a Sandbox,
+    /// The model search path (the recipe's folder first): where models,
+    /// tokenizers and data the program names by relative path are found.
+    pub search: &'a [PathBuf],
     /// How many outputs the call site expects.
     pub n_outputs: usize,
+}
+
+impl HostContext<'_> {
+    /// Finds a model, tokenizer or data file the program names, as
+    /// `RES_LOAD_MODEL` does: relative paths against the search path.
+    pub fn resolve(&self, path: &str, what: &str, kind: ErrorKind) -> Result<PathBuf> {
+        self.sandbox.resolve_resource(self.search, path, what, kind)
+    }
+
+    /// Checks a file for reading: under an allowed folder or the search path.
+    pub fn check_read(&self, path: &str) -> Result<PathBuf> {
+        self.sandbox.check_read_in(path, self.search)
+    }
 }
 
 /// A host function: inputs in, outputs out.

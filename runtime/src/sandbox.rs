@@ -102,6 +102,51 @@ impl Sandbox {
         .with_help(format!("allow its directory for {gerund}, or use a path inside one of them"))
     }
 
+    /// Resolves a resource path (a model, tokenizer or data file the program
+    /// names) against the search path: the first folder that has it wins.
+    /// The real file must lie under a search folder or an allowed read folder.
+    pub fn resolve_resource(
+        &self,
+        search: &[PathBuf],
+        path: &str,
+        what: &str,
+        kind: ErrorKind,
+    ) -> Result<PathBuf> {
+        let p = Path::new(path);
+        let candidates: Vec<PathBuf> = if p.is_absolute() {
+            vec![p.to_path_buf()]
+        } else {
+            search.iter().map(|d| d.join(p)).collect()
+        };
+        for c in candidates {
+            if !c.exists() {
+                continue;
+            }
+            let real = std::fs::canonicalize(&c).map_err(|e| {
+                RuntimeError::new(kind, format!("cannot open {what} `{path}`: {e}"))
+            })?;
+            if !(Self::inside(search, &real) || Self::inside(&self.read, &real)) {
+                let dirs: Vec<PathBuf> = search.iter().chain(&self.read).cloned().collect();
+                return Err(RuntimeError::new(
+                    ErrorKind::Sandbox,
+                    format!(
+                        "cannot read {what} `{path}` (it resolves to {}): it is outside the model search path and the allowed directories: {}",
+                        real.display(),
+                        list(&dirs)
+                    ),
+                ));
+            }
+            return Ok(real);
+        }
+        Err(RuntimeError::new(
+            kind,
+            format!("{what} file `{path}` not found; searched: {}", list(search)),
+        )
+        .with_help(
+            "put it next to the recipe, or add its folder to the model search path (--model-path)",
+        ))
+    }
+
     /// Checks a path for reading; returns the real path of the file.
     pub fn check_read(&self, path: &str) -> Result<PathBuf> {
         self.check_read_in(path, &[])

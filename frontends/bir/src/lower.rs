@@ -341,8 +341,9 @@ impl Lowerer<'_> {
                 }
             },
         };
+        // The path as written: the runtime looks it up in the same folders.
         match self.find(&written, false) {
-            Ok(p) => Some(p.display().to_string()),
+            Ok(_) => Some(written),
             Err(tried) => {
                 let e = self.at(index, 0, "E0461", format!(
                     "{needed_by}: `{key}` = `{written}` (from {origin}) is not a file; tried {}",
@@ -501,8 +502,9 @@ impl Lowerer<'_> {
             },
             Opcode::LoadDataset => {
                 let written = program.string(inst.str_ref(0)).to_string();
+                // As written: the runtime looks it up in the same folders.
                 let path = match self.find(&written, true) {
-                    Ok(p) => p.display().to_string(),
+                    Ok(_) => written.clone(),
                     Err(tried) => {
                         let e = self.at_operand(
                             index,
@@ -798,12 +800,9 @@ impl Lowerer<'_> {
                     self.error(e);
                     return;
                 }
-                let path = if Path::new(&written).is_absolute() {
-                    PathBuf::from(&written)
-                } else {
-                    self.options.bir_dir.join(&written)
-                };
-                self.step("doc_write", vec![Constant::Str(path.display().to_string())]);
+                // As written: the runtime writes relative paths into the
+                // program's folder.
+                self.step("doc_write", vec![Constant::Str(written)]);
             }
         }
     }
@@ -834,11 +833,21 @@ impl Lowerer<'_> {
                 return None;
             }
         };
-        let (model, dir) = if found.is_dir() {
-            (found.join("model.onnx"), found.clone())
+        // Checked where they were found, emitted relative to `model_id` as
+        // written: the runtime looks them up in the same folders.
+        let (model, dir, written_model, written_dir) = if found.is_dir() {
+            let written = PathBuf::from(model_id);
+            (
+                found.join("model.onnx"),
+                found.clone(),
+                written.join("model.onnx"),
+                written,
+            )
         } else {
             let dir = found.parent().map(Path::to_path_buf).unwrap_or_default();
-            (found.clone(), dir)
+            let written = Path::new(model_id);
+            let written_dir = written.parent().map(Path::to_path_buf).unwrap_or_default();
+            (found.clone(), dir, written.to_path_buf(), written_dir)
         };
         let tokenizer = dir.join("tokenizer.json");
         let generation = dir.join("generation.json");
@@ -861,13 +870,13 @@ impl Lowerer<'_> {
             return None;
         }
         let generation = if generation.is_file() {
-            generation.display().to_string()
+            written_dir.join("generation.json").display().to_string()
         } else {
             String::new()
         };
         Some((
-            model.display().to_string(),
-            tokenizer.display().to_string(),
+            written_model.display().to_string(),
+            written_dir.join("tokenizer.json").display().to_string(),
             generation,
         ))
     }

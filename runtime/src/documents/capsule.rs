@@ -8,10 +8,12 @@
 //! truncation), stays within the budget; the first piece that does not fit
 //! is cut to the most words that fit (ending with ` …`) and assembly stops.
 
+use std::path::Path;
+
 use super::embed::load_tokenizer;
 use super::state::DocState;
 use crate::error::{ErrorKind, Result, RuntimeError};
-use crate::sandbox::Sandbox;
+use crate::host::HostContext;
 
 /// Tokens of `text` with the tokenizer.
 pub fn count(t: &tokenizers::Tokenizer, text: &str) -> Result<usize> {
@@ -72,7 +74,12 @@ pub fn pieces(state: &DocState) -> Vec<String> {
     out
 }
 
-pub fn build(state: &mut DocState, budget: i64, tokenizer: &str, sandbox: &Sandbox) -> Result<()> {
+pub fn build(
+    state: &mut DocState,
+    budget: i64,
+    tokenizer: &str,
+    ctx: &HostContext<'_>,
+) -> Result<()> {
     if budget < 1 {
         return Err(RuntimeError::value(format!(
             "token budget {budget} must be at least 1"
@@ -85,7 +92,7 @@ pub fn build(state: &mut DocState, budget: i64, tokenizer: &str, sandbox: &Sandb
         )));
     }
     let budget_u = budget as usize;
-    let tok = load_tokenizer(tokenizer, false, sandbox)?;
+    let tok = load_tokenizer(tokenizer, false, ctx)?;
     let mut text = String::from("# Context capsule\n\n");
     if count(&tok, &text)? > budget_u {
         text.clear();
@@ -130,13 +137,19 @@ pub fn build(state: &mut DocState, budget: i64, tokenizer: &str, sandbox: &Sandb
     Ok(())
 }
 
-pub fn write(state: &mut DocState, path: &str, sandbox: &Sandbox) -> Result<()> {
+/// Writes the capsule; a relative `path` is relative to the program's folder
+/// (the first folder of the search path).
+pub fn write(state: &mut DocState, path: &str, ctx: &HostContext<'_>) -> Result<()> {
     let Some(capsule) = &state.capsule else {
         return Err(RuntimeError::value(
             "WRITE_OUTPUT has no capsule: run BUILD_CAPSULE first",
         ));
     };
-    let real = sandbox.check_write(path)?;
+    let target = match ctx.search.first() {
+        Some(dir) if Path::new(path).is_relative() => dir.join(path).display().to_string(),
+        _ => path.to_string(),
+    };
+    let real = ctx.sandbox.check_write(&target)?;
     let mut bytes = capsule.clone().into_bytes();
     bytes.push(b'\n');
     std::fs::write(&real, bytes)

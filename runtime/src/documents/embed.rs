@@ -9,14 +9,14 @@
 
 use super::state::DocState;
 use crate::error::{ErrorKind, Result, RuntimeError};
+use crate::host::HostContext;
 use crate::model::{LoadedModel, ModelBackends, SessionConfig};
-use crate::sandbox::Sandbox;
 use crate::tensor::{DType, Tensor};
 use crate::value::Value;
 
-/// Loads an ONNX model through the sandbox.
-pub fn load_model(path: &str, sandbox: &Sandbox) -> Result<Box<dyn LoadedModel>> {
-    let real = sandbox.check_read(path)?;
+/// Loads an ONNX model from the search path.
+pub fn load_model(path: &str, ctx: &HostContext<'_>) -> Result<Box<dyn LoadedModel>> {
+    let real = ctx.resolve(path, "model", ErrorKind::Model)?;
     ModelBackends::with_onnx(None)
         .get("onnx")?
         .load(&real, &SessionConfig::default())
@@ -26,9 +26,9 @@ pub fn load_model(path: &str, sandbox: &Sandbox) -> Result<Box<dyn LoadedModel>>
 pub fn load_tokenizer(
     path: &str,
     truncate: bool,
-    sandbox: &Sandbox,
+    ctx: &HostContext<'_>,
 ) -> Result<tokenizers::Tokenizer> {
-    let real = sandbox.check_read(path)?;
+    let real = ctx.resolve(path, "tokenizer", ErrorKind::Tokenizer)?;
     let mut t = tokenizers::Tokenizer::from_file(&real).map_err(|e| {
         RuntimeError::new(
             ErrorKind::Tokenizer,
@@ -67,7 +67,7 @@ pub fn embed_all(
     batch: i64,
     model: &str,
     tokenizer: &str,
-    sandbox: &Sandbox,
+    ctx: &HostContext<'_>,
 ) -> Result<()> {
     let batch = usize::try_from(batch)
         .ok()
@@ -81,8 +81,8 @@ pub fn embed_all(
             doc.name
         )));
     }
-    let tok = load_tokenizer(tokenizer, true, sandbox)?;
-    let mut m = load_model(model, sandbox)?;
+    let tok = load_tokenizer(tokenizer, true, ctx)?;
+    let mut m = load_model(model, ctx)?;
     let ids_at = input_index(&*m, "input_ids").ok_or_else(|| {
         RuntimeError::model(format!(
             "the embedding model {model} has no `input_ids` input"

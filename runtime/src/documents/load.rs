@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::state::{DocKind, DocState, Document};
 use crate::error::{ErrorKind, Result, RuntimeError};
-use crate::sandbox::Sandbox;
+use crate::host::HostContext;
 
 /// The most documents one dataset may hold.
 pub const MAX_DOCUMENTS: usize = 100_000;
@@ -15,8 +15,8 @@ fn dataset_error(message: impl Into<String>) -> RuntimeError {
 
 /// Loads the documents of a folder (recursively, in path order, hidden files
 /// and unknown extensions skipped) or of one file; appends them to `more`.
-pub fn load(path: &str, more: Option<DocState>, sandbox: &Sandbox) -> Result<DocState> {
-    let real = sandbox.check_read(path)?;
+pub fn load(path: &str, more: Option<DocState>, ctx: &HostContext<'_>) -> Result<DocState> {
+    let real = ctx.resolve(path, "dataset", ErrorKind::Dataset)?;
     let mut state = more.unwrap_or_default();
     let mut files = Vec::new();
     if real.is_dir() {
@@ -51,7 +51,7 @@ pub fn load(path: &str, more: Option<DocState>, sandbox: &Sandbox) -> Result<Doc
             .to_string();
         let file_str = file.display().to_string();
         // Each file is checked on its own: a symbolic link may point outside.
-        let checked = sandbox.check_read(&file_str)?;
+        let checked = ctx.check_read(&file_str)?;
         match kind {
             DocKind::Png | DocKind::Jpeg => state.docs.push(Document {
                 name: shown,

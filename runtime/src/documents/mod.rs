@@ -24,7 +24,7 @@ pub use state::{DocKind, DocState, Document, Summary};
 pub fn register(r: &mut HostRegistry) {
     r.register("doc_load", (1, 2), (1, 1), "path [, dataset] -> dataset: the documents of a folder or file (.txt, .md, .jsonl, .png, .jpg), appended to the dataset if given", |i, ctx| {
         let more = i.get(1).map(DocState::from_value).transpose()?;
-        load::load(want_str(&i[0], "doc_load path")?, more, ctx.sandbox).map(|s| vec![s.to_value()])
+        load::load(want_str(&i[0], "doc_load path")?, more, ctx).map(|s| vec![s.to_value()])
     });
     r.register("doc_filter", (2, 2), (1, 1), "dataset, mask -> the documents whose kind bit is set (0x01 text, 0x02 markdown, 0x04 jsonl, 0x08 png, 0x10 jpeg)", |i, _| {
         let mut s = DocState::from_value(&i[0])?;
@@ -40,7 +40,7 @@ pub fn register(r: &mut HostRegistry) {
     r.register("doc_embed", (4, 4), (1, 1), "dataset, batch size, model path, tokenizer path -> every document embedded (L2-normalised)", |i, ctx| {
         let mut s = DocState::from_value(&i[0])?;
         let batch = want_int(&i[1], "doc_embed batch size")?;
-        embed::embed_all(&mut s, batch, want_str(&i[2], "doc_embed model")?, want_str(&i[3], "doc_embed tokenizer")?, ctx.sandbox)?;
+        embed::embed_all(&mut s, batch, want_str(&i[2], "doc_embed model")?, want_str(&i[3], "doc_embed tokenizer")?, ctx)?;
         Ok(vec![s.to_value()])
     });
     r.register(
@@ -69,7 +69,7 @@ pub fn register(r: &mut HostRegistry) {
             max_new_tokens: want_int(&i[6], "doc_summarize max_new_tokens")?,
             seed: want_int(&i[7], "doc_summarize seed")?,
         };
-        summarize::summarize(&mut s, &options, ctx.sandbox)?;
+        summarize::summarize(&mut s, &options, ctx)?;
         Ok(vec![s.to_value()])
     });
     r.register("doc_compress", (2, 2), (1, 1), "dataset, strategy -> 0 near-duplicates removed, 1 extractive sentence selection, 2 whitespace and markup normalised", |i, _| {
@@ -88,7 +88,7 @@ pub fn register(r: &mut HostRegistry) {
                 &mut s,
                 want_int(&i[1], "doc_capsule budget")?,
                 want_str(&i[2], "doc_capsule tokenizer")?,
-                ctx.sandbox,
+                ctx,
             )?;
             Ok(vec![s.to_value()])
         },
@@ -100,7 +100,7 @@ pub fn register(r: &mut HostRegistry) {
         "dataset, path -> the capsule written to path",
         |i, ctx| {
             let mut s = DocState::from_value(&i[0])?;
-            capsule::write(&mut s, want_str(&i[1], "doc_write path")?, ctx.sandbox)?;
+            capsule::write(&mut s, want_str(&i[1], "doc_write path")?, ctx)?;
             Ok(vec![s.to_value()])
         },
     );

@@ -13,10 +13,10 @@
 
 use super::embed::{as_input, encode, input_index, load_model, load_tokenizer};
 use super::state::{DocState, Summary};
-use crate::error::{Result, RuntimeError};
+use crate::error::{ErrorKind, Result, RuntimeError};
+use crate::host::HostContext;
 use crate::model::LoadedModel;
 use crate::rng::Rng;
-use crate::sandbox::Sandbox;
 use crate::tensor::Tensor;
 
 pub const MAX_PROMPT_TOKENS: usize = 256;
@@ -35,7 +35,7 @@ pub struct Options {
     pub seed: i64,
 }
 
-pub fn summarize(state: &mut DocState, o: &Options, sandbox: &Sandbox) -> Result<()> {
+pub fn summarize(state: &mut DocState, o: &Options, ctx: &HostContext<'_>) -> Result<()> {
     if let Some(doc) = state.docs.iter().find(|d| d.ocr_pending) {
         return Err(RuntimeError::value(format!(
             "`{}` has not been read by OCR yet",
@@ -51,7 +51,7 @@ pub fn summarize(state: &mut DocState, o: &Options, sandbox: &Sandbox) -> Result
     let (eos, configured_max) = if o.generation.is_empty() {
         (None, None)
     } else {
-        let real = sandbox.check_read(&o.generation)?;
+        let real = ctx.resolve(&o.generation, "generation config", ErrorKind::Model)?;
         let text = std::fs::read_to_string(&real)
             .map_err(|e| RuntimeError::io(format!("cannot read {}: {e}", o.generation)))?;
         let json: serde_json::Value = serde_json::from_str(&text)
@@ -113,8 +113,8 @@ pub fn summarize(state: &mut DocState, o: &Options, sandbox: &Sandbox) -> Result
             )));
         }
     };
-    let tok = load_tokenizer(&o.tokenizer, false, sandbox)?;
-    let mut model = load_model(&o.model, sandbox)?;
+    let tok = load_tokenizer(&o.tokenizer, false, ctx)?;
+    let mut model = load_model(&o.model, ctx)?;
     state
         .summaries
         .retain(|s| s.scope != scopes.first().map_or("", |s| s.0));

@@ -258,6 +258,7 @@ impl Vm {
                 let values: Vec<Value> = self.gets(inputs)?.into_iter().cloned().collect();
                 let ctx = HostContext {
                     sandbox: &self.sandbox,
+                    search: &self.search,
                     n_outputs: outputs.len(),
                 };
                 let results = self.host.call(&name, &values, &ctx)?;
@@ -535,6 +536,7 @@ impl Vm {
                 let values: Vec<Value> = self.gets(inputs)?.into_iter().cloned().collect();
                 let ctx = HostContext {
                     sandbox: &self.sandbox,
+                    search: &self.search,
                     n_outputs,
                 };
                 if !h.methods().contains(&name) {

@@ -17,73 +17,21 @@ use crate::tensor::Tensor;
 use crate::tokenizer::TokenizerHandle;
 use crate::value::{Dict, Value, type_mismatch, want_bool, want_tensor};
 
-fn dir_list(dirs: &[PathBuf]) -> String {
-    dirs.iter()
-        .map(|d| d.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Vm {
-    /// Resolves a resource path from the program against the search path:
-    /// the first folder that has it wins. The real file must lie under a
-    /// search folder or an allowed read folder.
+    /// Resolves a resource path from the program against the search path
+    /// (see [`Sandbox::resolve_resource`](crate::sandbox::Sandbox::resolve_resource)).
     pub(super) fn resolve_resource(
         &self,
         path: &str,
         what: &str,
         kind: ErrorKind,
     ) -> Result<PathBuf> {
-        let p = Path::new(path);
-        let candidates: Vec<PathBuf> = if p.is_absolute() {
-            vec![p.to_path_buf()]
-        } else {
-            self.search.iter().map(|d| d.join(p)).collect()
-        };
-        for c in candidates {
-            if !c.exists() {
-                continue;
-            }
-            let real = std::fs::canonicalize(&c).map_err(|e| {
-                RuntimeError::new(kind, format!("cannot open {what} `{path}`: {e}"))
-            })?;
-            let allowed = self
-                .search
-                .iter()
-                .chain(self.sandbox.read_dirs())
-                .any(|d| real.starts_with(d));
-            if !allowed {
-                let dirs: Vec<PathBuf> = self
-                    .search
-                    .iter()
-                    .chain(self.sandbox.read_dirs())
-                    .cloned()
-                    .collect();
-                return Err(RuntimeError::new(
-                    ErrorKind::Sandbox,
-                    format!(
-                        "cannot read {what} `{path}` (it resolves to {}): it is outside the model search path and the allowed directories: {}",
-                        real.display(),
-                        dir_list(&dirs)
-                    ),
-                ));
-            }
-            return Ok(real);
-        }
-        Err(RuntimeError::new(
-            kind,
-            format!(
-                "{what} file `{path}` not found; searched: {}",
-                dir_list(&self.search)
-            ),
-        )
-        .with_help(
-            "put it next to the recipe, or add its folder to the model search path (--model-path)",
-        ))
+        self.sandbox
+            .resolve_resource(&self.search, path, what, kind)
     }
 
     pub(super) fn load_model(&mut self, program: &Program, id: u8, path: &str) -> Result<()> {
