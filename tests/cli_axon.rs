@@ -5,51 +5,12 @@
 //! errors. Runs need ONNX Runtime, which the runtime finds or installs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::*;
 
 fn shared_minilm() -> PathBuf {
     root().join("../shared/models/minilm-l6-int8")
-}
-
-fn omexc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omexc"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("omexc runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    let stdout = ok(output);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-fn floats(value: &serde_json::Value) -> Vec<f64> {
-    value["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A package folder with `manifest` and copies of the shared MiniLM files

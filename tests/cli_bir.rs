@@ -4,40 +4,15 @@
 //! capsule's token budget with the tokenizer.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use omex_runtime::Value;
 use omex_runtime::tokenizer::TokenizerHandle;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn omexc_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omexc"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("omexc runs")
-}
-
-fn omexc(args: &[&str]) -> Output {
-    omexc_in(repo(), args)
-}
+mod common;
+use common::*;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_bir")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    fresh_dir(&format!("cli_bir/{name}"))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -57,10 +32,10 @@ fn copy_dir(from: &Path, to: &Path) {
 /// in the repo (`bir/`, `models/embed/`, `models/tiny-lm/`).
 fn workspace(name: &str) -> PathBuf {
     let dir = temp_dir(name);
-    copy_dir(&repo().join("examples/bir"), &dir.join("bir"));
+    copy_dir(&root().join("examples/bir"), &dir.join("bir"));
     for m in ["embed", "tiny-lm"] {
         copy_dir(
-            &repo().join("examples/models").join(m),
+            &root().join("examples/models").join(m),
             &dir.join("models").join(m),
         );
     }
@@ -109,7 +84,7 @@ fn asm_and_disasm_round_trip() {
     let bytes = std::fs::read(&bir).unwrap();
     assert_eq!(
         bytes,
-        std::fs::read(repo().join("examples/bir/digest.bir")).unwrap()
+        std::fs::read(root().join("examples/bir/digest.bir")).unwrap()
     );
     assert_eq!(&bytes[..4], b"CDIR");
 
@@ -139,7 +114,7 @@ fn asm_and_disasm_round_trip() {
 #[test]
 fn malformed_input_is_reported_with_offset_and_bytes() {
     let dir = temp_dir("malformed");
-    let mut bytes = std::fs::read(repo().join("examples/bir/digest.bir")).unwrap();
+    let mut bytes = std::fs::read(root().join("examples/bir/digest.bir")).unwrap();
     let n = bytes.len();
     bytes[n - 1] ^= 0xff;
     std::fs::write(dir.join("damaged.bir"), &bytes).unwrap();
@@ -282,7 +257,7 @@ fn ocr_reads_the_image() {
 
 #[test]
 fn budget_with_the_minilm_tokenizer() {
-    let minilm = repo().join("../shared/models/minilm-l6-int8/tokenizer.json");
+    let minilm = root().join("../shared/models/minilm-l6-int8/tokenizer.json");
     if !minilm.exists() {
         eprintln!("skipped: {} is not here", minilm.display());
         return;
@@ -350,7 +325,7 @@ fn embeddings_match_the_python_reference() {
     use omex_runtime::sandbox::Sandbox;
 
     let expected: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("tests/fixtures/expected.json")).unwrap(),
+        &std::fs::read_to_string(root().join("tests/fixtures/expected.json")).unwrap(),
     )
     .unwrap();
     let cases = expected["embed"]["cases"].as_array().unwrap();
@@ -367,8 +342,8 @@ fn embeddings_match_the_python_reference() {
             .collect(),
         ..Default::default()
     };
-    let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
-    let search = [repo().to_path_buf()];
+    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
+    let search = [root().to_path_buf()];
     let ctx = omex_runtime::HostContext {
         sandbox: &sandbox,
         search: &search,
@@ -424,8 +399,8 @@ fn capsules_never_exceed_the_budget() {
         clusters: Some(vec![0, 1]),
         ..Default::default()
     };
-    let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
-    let search = [repo().to_path_buf()];
+    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
+    let search = [root().to_path_buf()];
     let ctx = omex_runtime::HostContext {
         sandbox: &sandbox,
         search: &search,
@@ -436,7 +411,7 @@ fn capsules_never_exceed_the_budget() {
         let mut s = base.clone();
         capsule::build(&mut s, budget, tokenizer, &ctx).unwrap();
         let text = s.capsule.clone().unwrap();
-        let counted = tokens(&repo().join(tokenizer), &text);
+        let counted = tokens(&root().join(tokenizer), &text);
         assert!(
             counted as i64 <= budget,
             "budget {budget}: {counted} tokens in {text:?}"
@@ -459,7 +434,7 @@ fn summaries_follow_the_python_reference() {
     use omex_runtime::sandbox::Sandbox;
 
     let expected: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("tests/fixtures/expected.json")).unwrap(),
+        &std::fs::read_to_string(root().join("tests/fixtures/expected.json")).unwrap(),
     )
     .unwrap();
     let cases = expected["tiny-lm"]["cases"].as_array().unwrap();
@@ -473,8 +448,8 @@ fn summaries_follow_the_python_reference() {
             ocr_pending: false,
         })
         .collect();
-    let sandbox = Sandbox::new(&[repo().to_path_buf()], &[], Some(repo()));
-    let search = [repo().to_path_buf()];
+    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
+    let search = [root().to_path_buf()];
     let ctx = omex_runtime::HostContext {
         sandbox: &sandbox,
         search: &search,

@@ -4,31 +4,16 @@
 //! PostgreSQL).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omex_board::{Board, Status};
 
+mod common;
+use common::*;
+
 fn omexc_command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_omexc"));
-    command
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("OMEX_BOARD");
-    command
-}
-
-fn omexc(args: &[&str]) -> Output {
-    omexc_command(args).output().expect("omexc runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    command_in(root(), args)
 }
 
 fn assemble(source: &str, out: &Path) {
@@ -113,7 +98,7 @@ impl Transcript {
 
 #[test]
 fn board_commands_transcript() {
-    let dir = temp_dir("board-transcript");
+    let dir = fresh_dir("board-transcript");
     let echo = dir.join("echo.mep");
     let shout = dir.join("shout.mep");
     assemble("examples/mep/echo.mepasm", &echo);
@@ -339,14 +324,14 @@ fn killed_worker_is_replaced(board: &str, dir: &Path) {
 
 #[test]
 fn killed_worker_is_replaced_sqlite() {
-    let dir = temp_dir("board-kill-sqlite");
+    let dir = fresh_dir("board-kill-sqlite");
     let board = format!("sqlite://{}", dir.join("board.db").display());
     killed_worker_is_replaced(&board, &dir);
 }
 
 #[test]
 fn killed_worker_is_replaced_postgres() {
-    let dir = temp_dir("board-kill-postgres");
+    let dir = fresh_dir("board-kill-postgres");
     let board = omex_board::testing::postgres_url("kill");
     killed_worker_is_replaced(&board, &dir);
 }
@@ -355,7 +340,7 @@ fn killed_worker_is_replaced_postgres() {
 /// file, inside the sandbox the worker grants.
 #[test]
 fn folder_reactor_feeds_worker_processes() {
-    let dir = temp_dir("board-documents");
+    let dir = fresh_dir("board-documents");
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     let read = dir.join("read.mep");

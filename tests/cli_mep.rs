@@ -2,27 +2,9 @@
 //! Each error case is a snapshot of the input and the rendered diagnostics.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn omexc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omexc"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("omexc runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 #[test]
 fn asm_error_snapshots() {

@@ -2,44 +2,14 @@
 //! `run` on `.omex.json` files. `run` needs ONNX Runtime, which the runtime
 //! finds or installs on first use.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn omexc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omexc"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("omexc runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 /// A fresh folder under the target dir for one test's files.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("omex")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("omex/{name}"))
 }
 
 /// The reference greedy continuations of the tiny-lm fixture

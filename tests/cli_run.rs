@@ -1,51 +1,10 @@
 //! `omexc run` end to end on the bundled examples and the shared MiniLM model.
 //! These need ONNX Runtime, which the runtime finds or installs on first use.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn omexc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omexc"))
-        .args(["--color", "never"])
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("omexc runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    let stdout = ok(output);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn floats(value: &serde_json::Value) -> Vec<f64> {
-    value["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
-}
+mod common;
+use common::*;
 
 #[test]
 fn minilm_embeddings_match_the_reference() {
@@ -184,7 +143,7 @@ fn an_image_in_gives_a_label_out() {
 
 #[test]
 fn denoising_writes_a_png() {
-    let dir = out_dir("denoise");
+    let dir = temp_dir("denoise");
     let png = dir.join("out.png");
     let output = omexc(&[
         "run",
@@ -212,7 +171,7 @@ fn denoising_writes_a_png() {
 
 #[test]
 fn speech_writes_a_wav() {
-    let dir = out_dir("speak");
+    let dir = temp_dir("speak");
     let wav = dir.join("hello.wav");
     let result = json(&omexc(&[
         "run",
@@ -269,7 +228,7 @@ fn a_missing_model_file_is_a_clear_error() {
 
 #[test]
 fn a_bad_typed_argument_is_a_clear_error() {
-    let dir = out_dir("bad-arg");
+    let dir = temp_dir("bad-arg");
     let output = omexc(&[
         "run",
         "examples/denoise.plan",
