@@ -52,19 +52,15 @@ pub fn lower(
         omex_frontend_axon::compile_manifest
     };
     let (output, diagnostics) = compile(file, &source, &reporter.files, &options);
-    reporter.report_all(diagnostics);
-    match output {
-        // `spec.requirements.memory` is the module's `memory_budget`: the
-        // planner takes the smaller of it and `--memory-limit` and names it
-        // as declared by the input.
-        Some(output) if !reporter.has_errors() => Ok(output.module),
-        None if !reporter.has_errors() => {
-            reporter.report(omex_diagnostics::Diagnostic::error(
-                omex_frontend_axon::codes::INTERNAL,
-                "internal compiler error: the Axon front end produced no IR and no error",
-            ));
-            Err(Reported)
-        }
-        _ => Err(Reported),
-    }
+    // `spec.requirements.memory` is the module's `memory_budget`: the
+    // planner takes the smaller of it and `--memory-limit` and names it as
+    // declared by the input.
+    let module = output.map(|output| output.module);
+    super::accept(
+        module,
+        diagnostics,
+        reporter,
+        "Axon",
+        omex_frontend_axon::codes::INTERNAL,
+    )
 }

@@ -24,21 +24,10 @@ pub fn lower(
     };
     let (module, diagnostics) =
         omex_frontend_omex::compile_source(file, &source, &reporter.files, &frontend);
-    reporter.report_all(diagnostics);
-    match module {
-        // The container's budget is the module's `memory_budget`, which the
-        // planner weighs against `--memory-limit` (the smaller wins) and
-        // names as "declared by the input".
-        Some(module) if !reporter.has_errors() => Ok(module),
-        None if !reporter.has_errors() => {
-            reporter.report(omex_diagnostics::Diagnostic::error(
-                "E0299",
-                "internal compiler error: the OMEX front end produced no IR and no error",
-            ));
-            Err(Reported)
-        }
-        _ => Err(Reported),
-    }
+    // The container's budget is the module's `memory_budget`, which the
+    // planner weighs against `--memory-limit` (the smaller wins) and names
+    // as "declared by the input".
+    super::accept(module, diagnostics, reporter, "OMEX", "E0299")
 }
 
 /// The container's stages and nodes with their spans in `file` (already

@@ -22,16 +22,5 @@ pub fn lower(
     };
     let (module, diagnostics) =
         omex_frontend_plan::compile_source(file, &source, &reporter.files, &frontend);
-    reporter.report_all(diagnostics);
-    match module {
-        Some(module) if !reporter.has_errors() => Ok(module),
-        None if !reporter.has_errors() => {
-            reporter.report(omex_diagnostics::Diagnostic::error(
-                "E0799",
-                "internal compiler error: the front end produced no IR and no error",
-            ));
-            Err(Reported)
-        }
-        _ => Err(Reported),
-    }
+    super::accept(module, diagnostics, reporter, "plan", "E0799")
 }
