@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use omex_runtime::Value;
+use omex_runtime::sandbox::Sandbox;
 use omex_runtime::tokenizer::TokenizerHandle;
+use omex_runtime::{HostContext, Value};
 
 mod common;
 use common::*;
@@ -40,6 +41,20 @@ fn workspace(name: &str) -> PathBuf {
         );
     }
     dir
+}
+
+/// What the document host functions may read in these tests: the workspace.
+fn workspace_files() -> (Sandbox, [PathBuf; 1]) {
+    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
+    (sandbox, [root().to_path_buf()])
+}
+
+fn host_context<'a>(sandbox: &'a Sandbox, search: &'a [PathBuf]) -> HostContext<'a> {
+    HostContext {
+        sandbox,
+        search,
+        n_outputs: 1,
+    }
 }
 
 /// Tokens of `text` as the runtime's tokenizer counts them (special tokens included).
@@ -322,7 +337,6 @@ fn lowering_errors_name_the_instruction() {
 #[test]
 fn embeddings_match_the_python_reference() {
     use omex_runtime::documents::{DocKind, DocState, Document, embed};
-    use omex_runtime::sandbox::Sandbox;
 
     let expected: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/fixtures/expected.json")).unwrap(),
@@ -342,13 +356,8 @@ fn embeddings_match_the_python_reference() {
             .collect(),
         ..Default::default()
     };
-    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
-    let search = [root().to_path_buf()];
-    let ctx = omex_runtime::HostContext {
-        sandbox: &sandbox,
-        search: &search,
-        n_outputs: 1,
-    };
+    let (sandbox, search) = workspace_files();
+    let ctx = host_context(&sandbox, &search);
     // Batches of 2: the second batch is padded differently from the first.
     embed::embed_all(
         &mut state,
@@ -379,7 +388,6 @@ fn embeddings_match_the_python_reference() {
 #[test]
 fn capsules_never_exceed_the_budget() {
     use omex_runtime::documents::{DocKind, DocState, Document, capsule};
-    use omex_runtime::sandbox::Sandbox;
 
     let doc = |name: &str, text: &str| Document {
         name: name.into(),
@@ -399,13 +407,8 @@ fn capsules_never_exceed_the_budget() {
         clusters: Some(vec![0, 1]),
         ..Default::default()
     };
-    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
-    let search = [root().to_path_buf()];
-    let ctx = omex_runtime::HostContext {
-        sandbox: &sandbox,
-        search: &search,
-        n_outputs: 1,
-    };
+    let (sandbox, search) = workspace_files();
+    let ctx = host_context(&sandbox, &search);
     let tokenizer = "examples/models/embed/tokenizer.json";
     for budget in [1, 2, 5, 17, 18, 30, 57, 100, 150, 1000] {
         let mut s = base.clone();
@@ -431,7 +434,6 @@ fn capsules_never_exceed_the_budget() {
 #[test]
 fn summaries_follow_the_python_reference() {
     use omex_runtime::documents::{DocKind, DocState, Document, summarize};
-    use omex_runtime::sandbox::Sandbox;
 
     let expected: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/fixtures/expected.json")).unwrap(),
@@ -448,13 +450,8 @@ fn summaries_follow_the_python_reference() {
             ocr_pending: false,
         })
         .collect();
-    let sandbox = Sandbox::new(&[root().to_path_buf()], &[], Some(root()));
-    let search = [root().to_path_buf()];
-    let ctx = omex_runtime::HostContext {
-        sandbox: &sandbox,
-        search: &search,
-        n_outputs: 1,
-    };
+    let (sandbox, search) = workspace_files();
+    let ctx = host_context(&sandbox, &search);
     let options = |temperature: f64, seed: i64| summarize::Options {
         scope: 0,
         model: "examples/models/tiny-lm/model.onnx".into(),
