@@ -79,7 +79,8 @@ pub enum Command {
     /// Names, arguments, types, shapes and model inputs/outputs (read from the
     /// ONNX files when they are found) are all checked.
     Check {
-        /// The recipe (`.plan`, `.mepasm` or `.mep`).
+        /// The recipe: a `.plan`, an `.omex.json` container, an Axon package (a
+        /// folder with `manifest.yaml`, or the manifest), a `.bir` program, `.mepasm` or `.mep`.
         file: PathBuf,
         #[command(flatten)]
         compile: CompileArgs,
@@ -103,7 +104,8 @@ pub enum Command {
     /// `ir=after-STAGE` (the IR after one pass: input, normalize, cleanup,
     /// unloads, slots), `dot` (the dataflow graph as Graphviz DOT, on stdout).
     Build {
-        /// The recipe (`.plan` or `.mepasm`).
+        /// The recipe: a `.plan`, an `.omex.json` container, an Axon package (a
+        /// folder with `manifest.yaml`, or the manifest), a `.bir` program or `.mepasm`.
         file: PathBuf,
         /// Where to write the bytecode (default: the input with extension `.mep`).
         #[arg(short, long, value_name = "OUT.mep")]
@@ -120,7 +122,8 @@ pub enum Command {
     /// File access is limited to the recipe's folder, the working directory
     /// and the model path, plus `--allow-read` / `--allow-write` folders.
     Run {
-        /// The recipe (`.plan`, `.mepasm` or `.mep`).
+        /// The recipe: a `.plan`, an `.omex.json` container, an Axon package (a
+        /// folder with `manifest.yaml`, or the manifest), a `.bir` program, `.mepasm` or `.mep`.
         target: PathBuf,
         /// The recipe's arguments (`arg(0)`, `arg(1)`, ...).
         #[arg(last = true, value_name = "ARG")]
@@ -154,7 +157,8 @@ pub enum Command {
     /// Prints a table (instruction, what it does, source line, bytes live after
     /// it) with the peak and the budget; `--svg` also writes a chart.
     Profile {
-        /// The recipe (`.plan`).
+        /// The recipe: a `.plan`, an `.omex.json` container, an Axon package (a
+        /// folder with `manifest.yaml`, or the manifest) or a `.bir` program.
         file: PathBuf,
         /// Also write the timeline as an SVG chart here.
         #[arg(long, value_name = "OUT.svg")]

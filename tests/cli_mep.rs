@@ -355,3 +355,95 @@ fn an_unknown_kind_of_input_lists_the_accepted_ones() {
         assert!(text.contains(accepted), "help names {accepted}: {text}");
     }
 }
+
+#[test]
+fn ir_views_of_an_input_without_ir_are_refused() {
+    let out = temp_dir("no-ir").join("echo.mep");
+    let out = out.to_str().unwrap();
+    for (args, what) in [
+        (
+            vec![
+                "build",
+                "examples/mep/echo.mepasm",
+                "-o",
+                out,
+                "--emit",
+                "ir",
+            ],
+            "are compiled through the IR",
+        ),
+        (
+            vec![
+                "build",
+                "examples/mep/echo.mepasm",
+                "-o",
+                out,
+                "--emit",
+                "dot",
+            ],
+            "have a dataflow graph",
+        ),
+        (
+            vec!["profile", "examples/mep/echo.mepasm"],
+            "have a memory profile",
+        ),
+    ] {
+        let output = omexc(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let text = stderr(&output);
+        assert!(
+            text.contains("error[E0955]: `examples/mep/echo.mepasm` has no IR: only sources"),
+            "{text}"
+        );
+        assert!(text.contains(what), "{args:?}: {text}");
+    }
+}
+
+/// The command line's own errors: which input, which message.
+#[test]
+fn command_line_errors() {
+    let dir = temp_dir("cli-errors");
+    let latin1 = dir.join("latin1.plan");
+    std::fs::write(&latin1, b"plan p() { print(\"caf\xe9\") }\n").unwrap();
+    let missing_dir = dir.join("no/such/folder/out.mep");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["check", latin1.to_str().unwrap()],
+            "is not UTF-8 text (invalid byte at offset 21)",
+        ),
+        (
+            vec![
+                "asm",
+                "examples/mep/echo.mepasm",
+                "-o",
+                missing_dir.to_str().unwrap(),
+            ],
+            "error[E0951]: cannot write",
+        ),
+        (
+            vec!["build", "examples/sentiment.plan", "--emit", "llvm"],
+            "error[E0954]: unknown --emit kind `llvm`",
+        ),
+        (
+            vec![
+                "run",
+                "examples/mep/echo.mepasm",
+                "--timeout",
+                "0",
+                "--",
+                "x",
+            ],
+            "error[E0956]: --timeout must be a positive number of seconds, not 0",
+        ),
+        (
+            vec!["check", "examples/sentiment.plan", "--memory-limit", "lots"],
+            "error[E0957]: bad --memory-limit `lots`",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = omexc(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let text = stderr(&output);
+        assert!(text.contains(message), "{args:?}: {text}");
+    }
+}

@@ -89,7 +89,7 @@ pub fn run(
                     reporter.report(Diagnostic::error(
                         "E0955",
                         format!(
-                            "`{}` has no IR: only plans are compiled through the IR",
+                            "`{}` has no IR: only sources (plans, OMEX containers, Axon packages, BIR programs) are compiled through the IR",
                             path.display()
                         ),
                     ));
@@ -102,7 +102,7 @@ pub fn run(
                     reporter.report(Diagnostic::error(
                         "E0955",
                         format!(
-                            "`{}` has no IR: only plans have a dataflow graph",
+                            "`{}` has no IR: only sources (plans, OMEX containers, Axon packages, BIR programs) have a dataflow graph",
                             path.display()
                         ),
                     ));

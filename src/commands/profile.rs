@@ -23,7 +23,7 @@ pub fn run(
         reporter.report(Diagnostic::error(
             "E0955",
             format!(
-                "`{}` has no IR: only plans have a memory profile",
+                "`{}` has no IR: only sources (plans, OMEX containers, Axon packages, BIR programs) have a memory profile",
                 path.display()
             ),
         ));
