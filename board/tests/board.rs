@@ -492,3 +492,25 @@ fn worker_keeps_models_loaded_between_invocations() {
     assert_eq!(outputs(first), outputs(second));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A board whose tables were changed behind its back: statements fail with
+/// E0502 and the database's own message.
+#[test]
+fn a_failing_statement_is_a_database_error() {
+    let url = sqlite_url("failing_statement");
+    let mut board = Board::open(&url).unwrap();
+    let greet = add(&mut board, GREET, "greet");
+    board.invoke(&greet, &[json!("Ada")], 1).unwrap();
+    let path = url.trim_start_matches("sqlite://");
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("DROP TABLE invocation_inputs;")
+        .unwrap();
+    let error = board.invocation(1).err().expect("the table is gone");
+    assert_eq!(error.code(), "E0502", "{error:?}");
+    assert!(
+        error.message.contains("no such table: invocation_inputs"),
+        "{}",
+        error.message
+    );
+}
