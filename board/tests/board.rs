@@ -506,7 +506,7 @@ fn a_failing_statement_is_a_database_error() {
         .unwrap()
         .execute_batch("DROP TABLE invocation_inputs;")
         .unwrap();
-    let error = board.invocation(1).err().expect("the table is gone");
+    let error = board.invocation(1).expect_err("the table is gone");
     assert_eq!(error.code(), "E0502", "{error:?}");
     assert!(
         error.message.contains("no such table: invocation_inputs"),
