@@ -249,3 +249,32 @@ fn validate_refuses_bytecode() {
         stderr(&output)
     );
 }
+
+/// `max_tokens` tokens cost `max_tokens` model runs: the forward pass, then
+/// one per token but the last.
+#[test]
+fn generation_runs_the_model_once_per_token() {
+    let dir = temp_dir("run-count");
+    let container = dir.join("generate.omex.json");
+    let three = task_flow("", "text").replace(r#""max_tokens": 16"#, r#""max_tokens": 3"#);
+    std::fs::write(&container, three).unwrap();
+    std::fs::write(dir.join("prompt.txt"), "the cat").unwrap();
+    let output = omexc(&[
+        "run",
+        container.to_str().unwrap(),
+        "--model-path",
+        "examples/models",
+        "--output",
+        "json",
+        "--trace",
+    ]);
+    let result = json(&output);
+    let runs = stderr(&output)
+        .lines()
+        .filter(|l| l.contains("MODEL_RUN"))
+        .count();
+    assert_eq!(runs, 3, "{}", stderr(&output));
+    let reference = expected_generation("the cat");
+    let first_three: Vec<&str> = reference.split(' ').take(3).collect();
+    assert_eq!(result["text"], first_three.join(" "), "{result}");
+}

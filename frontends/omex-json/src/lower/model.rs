@@ -314,8 +314,8 @@ impl Lowerer<'_, '_> {
 
     /// Greedy generation after a forward pass: up to `max_tokens` times, take
     /// the most likely next token, stop at `eos` (or at
-    /// `max_sequence_tokens`), append it and run the model again on the last
-    /// window. The result is the generated ids `[1, k]`.
+    /// `max_sequence_tokens`), append it and, unless it was the last, run the
+    /// model again on the last window. The result is the generated ids `[1, k]`.
     pub(super) fn generate(
         &mut self,
         f: &Forward,
@@ -364,6 +364,14 @@ impl Lowerer<'_, '_> {
         );
         let grown = self.b.concat(ids, next, 1, ids_ty.clone(), span);
         let grown = self.b.named(grown, "ids");
+        // After the last token no model run is needed: leave with it.
+        let final_index = self.b.int(
+            max_tokens.value.min(i64::MAX as u64) as i64 - 1,
+            max_tokens.span,
+        );
+        let was_final = self.b.compare(CompareOp::Ge, lp.index, final_index, span);
+        self.b
+            .emit0(Op::BreakIf, vec![was_final, grown, last], span);
         let context = match f.window {
             Some((w, _)) => {
                 let from = self.b.int(-(w.min(i64::MAX as u64) as i64), span);
