@@ -4,6 +4,10 @@
 //! reach the sections), go through `decode_verify`; their disassembly, cut
 //! and mutated, goes through `assemble_text`. Neither may panic.
 //!
+//! Last, random stacks of such edits: `OMEX_FUZZ_ITERATIONS` of them (1000
+//! unless set) on the bytes and as many on the text, drawn from
+//! `OMEX_FUZZ_SEED`.
+//!
 //! The cargo-fuzz harness in `backend-mep/fuzz/` runs the same functions on
 //! generated inputs.
 
@@ -290,5 +294,135 @@ fn assemble_text_on_cut_and_mutated_disassembly() {
         let mut bytes = source.clone().into_bytes();
         bytes.push(0xFF);
         assemble_text(&bytes);
+    }
+}
+
+/// xorshift64*: a fixed sequence, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
+/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
+fn knob(name: &str, default: u64) -> u64 {
+    let Ok(value) = std::env::var(name) else {
+        return default;
+    };
+    let parsed = match value.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => value.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
+}
+
+/// Runs `check` on `input`, printing the input if it panics (the targets
+/// do not always show what they were given).
+fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        eprintln!("failing input: {input:?}");
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
+fn random_edits_of_bytes_and_text() {
+    const VALUES: [u32; 6] = [0, 1, u32::MAX, 0x8000_0000, 0x0000_FFFF, 0x0001_0001];
+    const PIECES: &[&str] = &[
+        "\"",
+        "\n",
+        "[",
+        "]",
+        "@",
+        "0",
+        "x",
+        "=",
+        "\\",
+        "{",
+        "}",
+        "é",
+        ",",
+        " ",
+        "s",
+        "m",
+        "#",
+        "-1",
+        "nan",
+        "inf",
+        "1e999",
+        "4294967296",
+        "@skip",
+        "skip:\n",
+        "FLOW_LOOP_END\n",
+        "FLOW_LOOP_START counter=s0\n",
+        "value=",
+        "bytes\"",
+        "str[",
+        "f32[",
+        ".model ",
+        ".custom ",
+    ];
+    let total = knob("OMEX_FUZZ_ITERATIONS", 1000);
+    let mut rng = Rng(knob("OMEX_FUZZ_SEED", 0x3e95_5eed).max(1));
+    let bodies: Vec<Vec<u8>> = seeds()
+        .into_iter()
+        .map(|bytes| bytes[..bytes.len() - 4].to_vec())
+        .collect();
+    for _ in 0..total {
+        let mut m = bodies[rng.below(bodies.len())].clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(m.len() + 1);
+            match rng.below(5) {
+                0 if at < m.len() => m[at] ^= 1 << rng.below(8),
+                1 if at < m.len() => m[at] = rng.next() as u8,
+                2 => m.insert(at, rng.next() as u8),
+                3 => {
+                    let end = (at + 1 + rng.below(16)).min(m.len());
+                    m.drain(at..end);
+                }
+                _ if at + 4 <= m.len() => {
+                    let value = VALUES[rng.below(VALUES.len())];
+                    m[at..at + 4].copy_from_slice(&value.to_le_bytes());
+                }
+                _ => {}
+            }
+        }
+        let m = sealed(&m);
+        reporting(&m, || {
+            run(&m);
+        });
+    }
+    let sources = disassemblies();
+    for _ in 0..total {
+        let mut s = sources[rng.below(sources.len())].clone();
+        for _ in 0..1 + rng.below(4) {
+            let boundary =
+                |s: &str, at: usize| (at..=s.len()).find(|&i| s.is_char_boundary(i)).unwrap();
+            let at = boundary(&s, rng.below(s.len() + 1));
+            match rng.below(3) {
+                0 => s.insert_str(at, PIECES[rng.below(PIECES.len())]),
+                1 => {
+                    let end = boundary(&s, (at + 1 + rng.below(30)).min(s.len()));
+                    s.replace_range(at..end, "");
+                }
+                _ => {
+                    let end = boundary(&s, (at + rng.below(120)).min(s.len()));
+                    let chunk = s[at..end].to_string();
+                    let to = boundary(&s, rng.below(s.len() + 1));
+                    s.insert_str(to, &chunk);
+                }
+            }
+        }
+        reporting(&s, || assemble_text(s.as_bytes()));
     }
 }

@@ -3,6 +3,8 @@
 //! syntactic rules an LR grammar expresses badly (assignment targets, chained
 //! comparisons, argument order).
 
+use std::cell::Cell;
+
 use lalrpop_util::ErrorRecovery;
 use omex_diagnostics::{Diagnostic, FileId, Span};
 
@@ -26,6 +28,9 @@ pub struct Ctx<'s> {
     pub recovered: Vec<Recovered<'s>>,
     /// Diagnostics built directly by actions.
     pub diags: Vec<Diagnostic>,
+    /// The first expression deeper than [`MAX_EXPR_DEPTH`] (built as an
+    /// error node instead).
+    pub too_deep: Cell<Option<Span>>,
 }
 
 impl<'s> Ctx<'s> {
@@ -35,6 +40,7 @@ impl<'s> Ctx<'s> {
             source,
             recovered: Vec::new(),
             diags: Vec::new(),
+            too_deep: Cell::new(None),
         }
     }
 
@@ -65,10 +71,24 @@ pub fn ident(ctx: &Ctx<'_>, name: &str, l: usize, r: usize) -> Ident {
 }
 
 pub fn expr(ctx: &Ctx<'_>, kind: ExprKind, l: usize, r: usize) -> Expr {
-    Expr {
-        kind,
-        span: ctx.span(l, r),
+    bounded(ctx, kind, ctx.span(l, r))
+}
+
+/// The node, or an error node where it would be deeper than
+/// [`MAX_EXPR_DEPTH`] (its children are dropped: they are not too deep).
+fn bounded(ctx: &Ctx<'_>, kind: ExprKind, span: Span) -> Expr {
+    let depth = kind.depth();
+    if depth > MAX_EXPR_DEPTH {
+        if ctx.too_deep.get().is_none() {
+            ctx.too_deep.set(Some(span));
+        }
+        return Expr {
+            kind: ExprKind::Error,
+            span,
+            depth: 1,
+        };
     }
+    Expr { kind, span, depth }
 }
 
 pub fn unary(ctx: &Ctx<'_>, op: UnaryOp, operand: Expr, l: usize, r: usize) -> Expr {
@@ -85,17 +105,19 @@ pub fn unary(ctx: &Ctx<'_>, op: UnaryOp, operand: Expr, l: usize, r: usize) -> E
 
 pub fn binary(ctx: &Ctx<'_>, op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
     let span = lhs.span.to(rhs.span);
-    Expr {
-        kind: ExprKind::Binary {
-            op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        },
-        span: Span {
+    let kind = ExprKind::Binary {
+        op,
+        lhs: Box::new(lhs),
+        rhs: Box::new(rhs),
+    };
+    bounded(
+        ctx,
+        kind,
+        Span {
             file: ctx.file,
             ..span
         },
-    }
+    )
 }
 
 /// `a < b < c ...`: reported, and parsed left to right so the tree is whole.
@@ -206,6 +228,7 @@ pub fn assign(ctx: &mut Ctx<'_>, lhs: Vec<Lhs>, value: Expr) -> StmtKind {
             Lhs::Expr(Expr {
                 kind: ExprKind::Name(name),
                 span,
+                ..
             }) => targets.push(Target::Name(Ident { name, span })),
             Lhs::Expr(e) => {
                 let what = match &e.kind {

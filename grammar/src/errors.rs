@@ -5,6 +5,7 @@
 
 use omex_diagnostics::{Diagnostic, FileId, Span};
 
+use crate::ast::MAX_EXPR_DEPTH;
 use crate::layout::DelimIssue;
 use crate::lexer::{LexIssue, LexIssueKind};
 
@@ -46,6 +47,10 @@ pub const INVALID_ASSIGN_TARGET: &str = "E0027";
 pub const POSITIONAL_AFTER_KEYWORD: &str = "E0028";
 /// A keyword where a name is expected.
 pub const KEYWORD_AS_NAME: &str = "E0029";
+/// Brackets or blocks nested deeper than the parser takes.
+pub const NESTING_TOO_DEEP: &str = "E0030";
+/// An expression tree deeper than the parser takes.
+pub const EXPRESSION_TOO_DEEP: &str = "E0031";
 
 /// Every code with its one-line summary, in order.
 pub const CODES: &[(&str, &str)] = &[
@@ -119,7 +124,26 @@ pub const CODES: &[(&str, &str)] = &[
         KEYWORD_AS_NAME,
         "a keyword is used where a name is expected",
     ),
+    (
+        NESTING_TOO_DEEP,
+        "`(`, `[` and `{` nested more than 64 levels deep; the file is not parsed",
+    ),
+    (
+        EXPRESSION_TOO_DEEP,
+        "an expression more than 256 operations deep (a chain of 256 operators, calls or indexings)",
+    ),
 ];
+
+/// The diagnostic of an expression deeper than [`MAX_EXPR_DEPTH`] at `span`
+/// (the first one; the others are left out).
+pub(crate) fn expression_too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        EXPRESSION_TOO_DEEP,
+        format!("expression more than {MAX_EXPR_DEPTH} operations deep"),
+    )
+    .with_primary(span, format!("{} operations deep here", MAX_EXPR_DEPTH + 1))
+    .with_help("compute parts of it in separate assignments")
+}
 
 /// The diagnostic of a lexical problem.
 pub(crate) fn lex_issue(file: FileId, issue: &LexIssue) -> Diagnostic {
@@ -268,6 +292,23 @@ pub(crate) fn delim_issue(file: FileId, issue: &DelimIssue) -> Diagnostic {
             "this would end a group in the middle of an expression",
         )
         .with_suggestion("remove it", Span::new(file, close.clone()), ""),
+        DelimIssue::TooDeep { kind, open } => Diagnostic::error(
+            NESTING_TOO_DEEP,
+            format!(
+                "brackets and blocks nested more than {} levels deep",
+                crate::layout::MAX_NESTING
+            ),
+        )
+        .with_primary(
+            Span::new(file, open.clone()),
+            format!(
+                "this `{}` opens level {}",
+                kind.open_char(),
+                crate::layout::MAX_NESTING + 1
+            ),
+        )
+        .with_note("the file is not parsed")
+        .with_help("move the inner part into a variable or a separate plan"),
     }
 }
 

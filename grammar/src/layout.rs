@@ -93,7 +93,15 @@ pub enum DelimIssue {
     /// A closer in the middle of a line that would end groups it was not
     /// meant for (see [`is_stray`]), dropped.
     Stray { close: Range<usize>, found: char },
+    /// The first opener nested deeper than [`MAX_NESTING`]: the file is not
+    /// parsed (the tree and every pass over it recurse on nesting).
+    TooDeep { kind: GroupKind, open: Range<usize> },
 }
+
+/// How deeply `(`, `[` and `{` may nest. Far above what a plan needs, far
+/// below what the recursive passes after parsing (and the tree's drop) can
+/// take on a thread's stack.
+pub const MAX_NESTING: usize = 64;
 
 /// The parser's input: tokens with terminators and balanced delimiters.
 #[derive(Debug, Default)]
@@ -125,6 +133,7 @@ pub fn layout<'s>(tokens: Vec<Spanned<'s>>, source_len: usize, cuts: &[LineCut])
     let mut stack: Vec<Group> = Vec::new();
     let mut pending: Option<Range<usize>> = None;
     let mut at_line_start = true;
+    let mut too_deep = false;
     let mut tokens = tokens.into_iter().peekable();
     while let Some((token, range)) = tokens.next() {
         let first_on_line = std::mem::replace(&mut at_line_start, token == Token::Newline);
@@ -214,6 +223,16 @@ pub fn layout<'s>(tokens: Vec<Spanned<'s>>, source_len: usize, cuts: &[LineCut])
                 continue;
             }
             _ => {}
+        }
+        if stack.len() > MAX_NESTING
+            && !too_deep
+            && let Some(group) = stack.last()
+        {
+            too_deep = true;
+            out.issues.push(DelimIssue::TooDeep {
+                kind: group.kind,
+                open: group.open.clone(),
+            });
         }
         out.tokens.push((range.start, token, range.end));
     }

@@ -26,12 +26,31 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
         })
         .collect();
     let layout = layout::layout(tokens, source.len(), &cuts);
+    if let Some(deep) = layout
+        .issues
+        .iter()
+        .find(|i| matches!(i, DelimIssue::TooDeep { .. }))
+    {
+        // Not parsed: only what the lexer found, and the nesting.
+        let mut diags: Vec<Diagnostic> = lex_issues
+            .iter()
+            .map(|i| errors::lex_issue(file, i))
+            .collect();
+        diags.push(errors::delim_issue(file, deep));
+        diags.sort_by_key(|d| d.primary_span().map_or(u32::MAX, |s| s.start));
+        let empty = File {
+            items: Vec::new(),
+            span: Span::new(file, 0..source.len()),
+        };
+        return (empty, diags);
+    }
     let mut ctx = Ctx::new(file, source);
     let input = layout.tokens.iter().cloned().map(Ok);
     let result = FileParser::new().parse(&mut ctx, input);
     let Ctx {
         recovered,
         diags: action_diags,
+        too_deep,
         ..
     } = ctx;
     let (tree, fatal) = match result {
@@ -100,6 +119,7 @@ pub fn parse(file: FileId, source: &str) -> (File, Vec<Diagnostic>) {
         diags.push(d);
     }
     diags.extend(action_diags);
+    diags.extend(too_deep.get().map(errors::expression_too_deep));
     diags.sort_by_key(|d| {
         d.primary_span()
             .map_or((u32::MAX, u32::MAX), |s| (s.start, s.end))
@@ -178,6 +198,8 @@ impl Cascades {
                         .unwrap_or(usize::MAX);
                     this.regions.push((close.start, end.saturating_sub(1)));
                 }
+                // The file is then not parsed (see `parse`).
+                DelimIssue::TooDeep { .. } => {}
             }
         }
         this

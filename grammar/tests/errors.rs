@@ -136,6 +136,19 @@ case!(
     "plan p() {\n    model m(x: tensor) (y: tensor) = load(\"m.onnx\")\n}\n"
 );
 case!(unexpected_eof, "plan p()");
+// Found by fuzzing: deeper nesting overflowed the stack after parsing.
+case!(
+    nesting_too_deep,
+    format!(
+        "plan p() {{\n    x = {}1{}\n}}\n",
+        "[".repeat(64),
+        "]".repeat(64)
+    )
+);
+case!(
+    expression_too_deep,
+    format!("plan p(x) {{\n    y = x{}\n}}\n", " + x".repeat(256))
+);
 case!(
     several_independent_errors,
     "plan p(a) {\n    x = (1 +)\n    y = a ** 2\n    print(a,, x)\n    z = a +* 2\n    return {a 1}\n}\n"

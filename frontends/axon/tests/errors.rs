@@ -361,3 +361,16 @@ case!(
         ("dtype: int64", "dtype: long64")
     ]
 );
+
+// Every input entry malformed (found by fuzzing: the input comparison with
+// the model used to index the first declared input).
+case!(
+    inputs_all_malformed,
+    &[
+        ("      - name: input_ids", "      - nom: input_ids"),
+        (
+            "      - name: attention_mask",
+            "      - nom: attention_mask"
+        ),
+    ]
+);

@@ -1,11 +1,132 @@
 //! Smoke run of the fuzz target on a deterministic corpus: every committed
 //! manifest (examples and test packages), their mutations, and odd inputs.
+//! `OMEX_FUZZ_ITERATIONS` above the number of those mutations adds random
+//! stacks of edits on top of them, drawn from `OMEX_FUZZ_SEED`.
 
 use std::path::{Path, PathBuf};
 
 use omex_frontend_axon::fuzz::{check_manifest, mutations};
 
 mod common;
+
+/// xorshift64*: a fixed sequence, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
+/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
+fn knob(name: &str, default: u64) -> u64 {
+    let Ok(value) = std::env::var(name) else {
+        return default;
+    };
+    let parsed = match value.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => value.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
+}
+
+/// Runs `check` on `input`, printing the input if it panics (the targets
+/// do not always show what they were given).
+fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        eprintln!("failing input: {input:?}");
+        std::panic::resume_unwind(panic);
+    }
+}
+
+const PIECES: &[&str] = &[
+    ":",
+    "- ",
+    " ",
+    "  ",
+    "\n",
+    "\n  ",
+    "\t",
+    "'",
+    "\"",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!!binary ",
+    "<<: ",
+    "? ",
+    "#",
+    "|",
+    ">-",
+    "---\n",
+    "...",
+    "-1",
+    "1e999",
+    "0x10",
+    "~",
+    "null",
+    "é",
+    "\\u00e9",
+    "\\",
+    "%YAML 1.2\n",
+    "inputs:",
+    "outputs:",
+    "files:",
+    "path: ",
+    "shape: [",
+    "dtype: ",
+    "../",
+    "/",
+    "model.onnx",
+    "tokenizer.json",
+];
+
+/// One to four random edits of `text`, at character boundaries: a piece
+/// inserted, a range deleted, a range copied elsewhere, a line swapped.
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    let mut s = text.to_string();
+    for _ in 0..1 + rng.below(4) {
+        let boundary =
+            |s: &str, at: usize| (at..=s.len()).find(|&i| s.is_char_boundary(i)).unwrap();
+        let at = boundary(&s, rng.below(s.len() + 1));
+        match rng.below(4) {
+            0 => s.insert_str(at, PIECES[rng.below(PIECES.len())]),
+            1 => {
+                let end = boundary(&s, (at + 1 + rng.below(30)).min(s.len()));
+                s.replace_range(at..end, "");
+            }
+            2 => {
+                let end = boundary(&s, (at + rng.below(80)).min(s.len()));
+                let chunk = s[at..end].to_string();
+                let to = boundary(&s, rng.below(s.len() + 1));
+                s.insert_str(to, &chunk);
+            }
+            _ => {
+                let mut lines: Vec<&str> = s.lines().collect();
+                if lines.len() >= 2 {
+                    let a = rng.below(lines.len());
+                    let b = rng.below(lines.len());
+                    lines.swap(a, b);
+                    s = lines.join("\n");
+                }
+            }
+        }
+    }
+    s
+}
 
 fn seeds() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -29,15 +150,22 @@ fn checking_never_panics_on_mutated_manifests() {
     let seeds = seeds();
     assert!(seeds.len() >= 4, "found {} seed manifests", seeds.len());
     let dir = common::package("fuzz", &[]);
-    let mut runs = 0;
+    let mut corpus = Vec::new();
     for seed in &seeds {
         check_manifest(seed, &dir);
         for m in mutations(seed) {
             check_manifest(&m, &dir);
-            runs += 1;
+            corpus.push(m);
         }
     }
-    assert!(runs >= 1000, "only {runs} mutations");
+    assert!(corpus.len() >= 1000, "only {} mutations", corpus.len());
+    let total = knob("OMEX_FUZZ_ITERATIONS", corpus.len() as u64);
+    let mut rng = Rng(knob("OMEX_FUZZ_SEED", 0x0a70_5eed).max(1));
+    for _ in corpus.len() as u64..total {
+        let base = &corpus[rng.below(corpus.len())];
+        let m = mutate(base, &mut rng);
+        reporting(&m, || check_manifest(&m, &dir));
+    }
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Smoke run of the fuzz target on a deterministic corpus: every test plan
-//! and grammar example, their prefixes and mutations.
+//! and grammar example, their prefixes and mutations. `OMEX_FUZZ_ITERATIONS`
+//! above the number of those mutations adds random stacks of edits on top of
+//! them, drawn from `OMEX_FUZZ_SEED`.
 
 use std::path::Path;
 
@@ -7,6 +9,122 @@ use omex_diagnostics::{FileId, SourceFiles};
 use omex_frontend_plan::fuzz::check_never_panics;
 use omex_frontend_plan::{Options, compile_source};
 use omex_plan_syntax::fuzz::mutations;
+
+/// xorshift64*: a fixed sequence, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
+/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
+fn knob(name: &str, default: u64) -> u64 {
+    let Ok(value) = std::env::var(name) else {
+        return default;
+    };
+    let parsed = match value.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => value.parse(),
+    };
+    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
+}
+
+/// Runs `check` on `input`, printing the input if it panics (the targets
+/// do not always show what they were given).
+fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        eprintln!("failing input: {input:?}");
+        std::panic::resume_unwind(panic);
+    }
+}
+
+const PIECES: &[&str] = &[
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    ".",
+    "..",
+    "=",
+    "==",
+    "<",
+    ">",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "\"",
+    "\\",
+    "\n",
+    " ",
+    "_",
+    "!",
+    "#",
+    "0",
+    "1",
+    "-1",
+    "1e999",
+    "0.5",
+    "999999999999999999999",
+    "x",
+    "plan p() {",
+    "return ",
+    "repeat 3 {",
+    "for i in 0..3 {",
+    "if x {",
+    "} else {",
+    "break",
+    "halt",
+    "arg(0)",
+    "zeros([2, 3])",
+    "tensor([[1]])",
+    "model(\"m.onnx\")",
+    "é",
+    "\u{0}",
+];
+
+/// One to four random edits of `bytes`: a piece inserted, a range deleted,
+/// a range copied elsewhere, a bit flipped.
+fn mutate(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut m = bytes.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(m.len() + 1);
+        match rng.below(4) {
+            0 => {
+                let piece = PIECES[rng.below(PIECES.len())].as_bytes();
+                m.splice(at..at, piece.iter().copied());
+            }
+            1 => {
+                let end = (at + 1 + rng.below(30)).min(m.len());
+                m.drain(at..end);
+            }
+            2 => {
+                let end = (at + rng.below(80)).min(m.len());
+                let chunk = m[at..end].to_vec();
+                let to = rng.below(m.len() + 1);
+                m.splice(to..to, chunk);
+            }
+            _ if at < m.len() => m[at] ^= 1 << rng.below(8),
+            _ => {}
+        }
+    }
+    m
+}
 
 fn seeds() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -56,13 +174,24 @@ fn compiles_through_the_pipeline(bytes: &[u8]) {
 fn checking_never_panics_on_mutated_plans() {
     let seeds = seeds();
     assert!(seeds.len() >= 10, "found {} seed plans", seeds.len());
+    let mut corpus = Vec::new();
     for seed in &seeds {
         check_never_panics(seed);
         compiles_through_the_pipeline(seed);
         for m in mutations(seed) {
             check_never_panics(&m);
             compiles_through_the_pipeline(&m);
+            corpus.push(m);
         }
+    }
+    let total = knob("OMEX_FUZZ_ITERATIONS", corpus.len() as u64);
+    let mut rng = Rng(knob("OMEX_FUZZ_SEED", 0x91a0_5eed).max(1));
+    for _ in corpus.len() as u64..total {
+        let m = mutate(&corpus[rng.below(corpus.len())], &mut rng);
+        reporting(&String::from_utf8_lossy(&m), || {
+            check_never_panics(&m);
+            compiles_through_the_pipeline(&m);
+        });
     }
 }
 
@@ -83,4 +212,58 @@ fn checking_never_panics_on_odd_inputs() {
         check_never_panics(input);
         compiles_through_the_pipeline(input);
     }
+}
+
+/// Found by fuzzing: nesting this deep overflowed the stack in lowering
+/// (`if` blocks, `+` and `[0]` chains) and in dropping the tree (`[`); it
+/// is now error E0030 (brackets and blocks) or E0031 (expressions).
+#[test]
+fn deep_nesting_is_an_error() {
+    for input in [
+        format!(
+            "plan p() {{ x = {}1{} }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!("plan p() {{ {} }}", "if x { ".repeat(100_000)),
+        format!("plan p() {{ x = {}", "{a: ".repeat(100_000)),
+    ] {
+        check_never_panics(input.as_bytes());
+        let (_, diags) = omex_plan_syntax::parse(FileId(0), &input);
+        assert!(diags.iter().any(|d| d.code == "E0030"), "{diags:?}");
+    }
+    for input in [
+        format!("plan p() {{ x = 1{} }}", " + 1".repeat(100_000)),
+        format!("plan p(y = arg(0)) {{ x = y{} }}", "[0]".repeat(100_000)),
+        format!("plan p(y = arg(0)) {{ x = y{} }}", ".f()".repeat(100_000)),
+        format!("plan p(y = arg(0)) {{ x = {}y }}", "not ".repeat(100_000)),
+    ] {
+        check_never_panics(input.as_bytes());
+        let (_, diags) = omex_plan_syntax::parse(FileId(0), &input);
+        let deep: Vec<_> = diags.iter().filter(|d| d.code == "E0031").collect();
+        assert_eq!(deep.len(), 1, "{diags:?}");
+    }
+    // The deepest nesting accepted (the plan's block, 40 blocks, 23
+    // parentheses, a 255-term sum inside) goes through every pass, in a test
+    // thread's stack.
+    let parens = omex_plan_syntax::layout::MAX_NESTING - 1 - 40;
+    let terms = omex_plan_syntax::ast::MAX_EXPR_DEPTH as usize - 1;
+    let deepest = format!(
+        "plan p(x: float = arg(0)) {{\ny = 0\n{}y = y + {}x{}{}\n{}return y\n}}\n",
+        "repeat 2 {\nif x > 0 {\n".repeat(20),
+        "(".repeat(parens),
+        " + x".repeat(terms - 1),
+        ")".repeat(parens),
+        "}\n}\n".repeat(20)
+    );
+    let mut files = SourceFiles::new();
+    files.add("deep.plan", deepest.clone());
+    let options = Options {
+        plan_dir: "/nonexistent/omexc-fuzz".into(),
+        ..Options::default()
+    };
+    let (module, diags) = compile_source(FileId(0), &deepest, &files, &options);
+    assert!(module.is_some(), "{diags:?}");
+    check_never_panics(deepest.as_bytes());
+    compiles_through_the_pipeline(deepest.as_bytes());
 }

@@ -6,6 +6,41 @@ use super::{Ident, Key, Span};
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// The height of the tree under this node, 1 for a leaf. The parser
+    /// keeps it at most [`MAX_EXPR_DEPTH`].
+    pub depth: u32,
+}
+
+/// How deep an expression tree may be: far above what a plan writes (a
+/// 100-term sum is 100 deep), far below what the recursive passes after
+/// parsing (and the tree's drop) can take on a thread's stack.
+pub const MAX_EXPR_DEPTH: u32 = 256;
+
+impl ExprKind {
+    /// 1 + the depth of the deepest direct child.
+    pub fn depth(&self) -> u32 {
+        let boxed = |e: &Option<Box<Expr>>| e.as_ref().map_or(0, |e| e.depth);
+        let deepest = |es: &mut dyn Iterator<Item = &Expr>| es.map(|e| e.depth).max().unwrap_or(0);
+        1 + match self {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Name(_)
+            | ExprKind::Error => 0,
+            ExprKind::List(items) => deepest(&mut items.iter()),
+            ExprKind::Dict(entries) => deepest(&mut entries.iter().map(|e| &e.value)),
+            ExprKind::Unary { operand, .. } => operand.depth,
+            ExprKind::Binary { lhs, rhs, .. } => lhs.depth.max(rhs.depth),
+            ExprKind::Call { args, .. } => deepest(&mut args.iter().map(|a| &a.value)),
+            ExprKind::Method { receiver, args, .. } => receiver
+                .depth
+                .max(deepest(&mut args.iter().map(|a| &a.value))),
+            ExprKind::Field { base, .. } => base.depth,
+            ExprKind::Index { base, indices } => base.depth.max(deepest(&mut indices.iter())),
+            ExprKind::Range { start, end } => boxed(start).max(boxed(end)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,7 @@ mod stmt;
 
 pub(crate) use dump::type_text;
 pub use dump::{DumpOptions, dump};
-pub use expr::{Arg, BinaryOp, DictEntry, Expr, ExprKind, UnaryOp};
+pub use expr::{Arg, BinaryOp, DictEntry, Expr, ExprKind, MAX_EXPR_DEPTH, UnaryOp};
 pub use omex_diagnostics::Span;
 pub use stmt::{Block, Else, If, ModelDecl, ModelSignature, Port, Stmt, StmtKind, Target};
 

@@ -132,7 +132,9 @@ impl Checker<'_> {
             .copied()
             .filter(|a| !declared.contains(a))
             .collect();
-        if !unknown.is_empty() || !omitted.is_empty() {
+        // With no usable input left (each entry written was malformed and
+        // reported), there is nothing to compare and nowhere to point.
+        if !inputs.is_empty() && (!unknown.is_empty() || !omitted.is_empty()) {
             let message = match (unknown.first(), omitted.first()) {
                 (Some((p, _, _)), _) => format!("`{model}` has no input `{}`", p.name),
                 (None, Some(o)) => {
