@@ -11,6 +11,7 @@
 //! The cargo-fuzz harness in `backend-mep/fuzz/` runs the same functions on
 //! generated inputs.
 
+use omex_fuzz_support::{Rng, knob, reporting};
 use omex_mep::fuzz::{assemble_text, decode_verify};
 use omex_mep::{DecodeOptions, Module, VerifyOptions, decode, encode, load, text, verify};
 
@@ -297,44 +298,6 @@ fn assemble_text_on_cut_and_mutated_disassembly() {
     }
 }
 
-/// xorshift64*: a fixed sequence, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
-/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
-fn knob(name: &str, default: u64) -> u64 {
-    let Ok(value) = std::env::var(name) else {
-        return default;
-    };
-    let parsed = match value.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => value.parse(),
-    };
-    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
-}
-
-/// Runs `check` on `input`, printing the input if it panics (the targets
-/// do not always show what they were given).
-fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
-        eprintln!("failing input: {input:?}");
-        std::panic::resume_unwind(panic);
-    }
-}
-
 #[test]
 fn random_edits_of_bytes_and_text() {
     const VALUES: [u32; 6] = [0, 1, u32::MAX, 0x8000_0000, 0x0000_FFFF, 0x0001_0001];
@@ -384,8 +347,8 @@ fn random_edits_of_bytes_and_text() {
             let at = rng.below(m.len() + 1);
             match rng.below(5) {
                 0 if at < m.len() => m[at] ^= 1 << rng.below(8),
-                1 if at < m.len() => m[at] = rng.next() as u8,
-                2 => m.insert(at, rng.next() as u8),
+                1 if at < m.len() => m[at] = rng.next_u64() as u8,
+                2 => m.insert(at, rng.next_u64() as u8),
                 3 => {
                     let end = (at + 1 + rng.below(16)).min(m.len());
                     m.drain(at..end);

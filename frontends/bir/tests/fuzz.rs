@@ -3,50 +3,13 @@
 
 use omex_frontend_bir::fuzz::{assemble_text, decode_roundtrip};
 use omex_frontend_bir::{encode, text};
-
-/// xorshift64*: a fixed sequence, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
-/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
-fn knob(name: &str, default: u64) -> u64 {
-    let Ok(value) = std::env::var(name) else {
-        return default;
-    };
-    let parsed = match value.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => value.parse(),
-    };
-    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
-}
+use omex_fuzz_support::{Rng, knob, reporting};
 
 /// `total` mutations shared out over `sources` in order, as evenly as
 /// possible: how many the `k`th source gets.
 fn share(total: u64, sources: usize, k: usize) -> u64 {
     let n = sources as u64;
     total / n + u64::from((k as u64) < total % n)
-}
-
-/// Runs `check` on `input`, printing the input if it panics (the targets
-/// do not always show what they were given).
-fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
-        eprintln!("failing input: {input:?}");
-        std::panic::resume_unwind(panic);
-    }
 }
 
 fn seeds() -> Vec<String> {
@@ -81,10 +44,10 @@ fn decoder_never_panics() {
             for _ in 0..1 + rng.below(4) {
                 let at = rng.below(m.len());
                 match rng.below(4) {
-                    0 => m[at] = rng.next() as u8,
+                    0 => m[at] = rng.next_u64() as u8,
                     1 => m[at] ^= 1 << rng.below(8),
                     2 => {
-                        m.insert(at, rng.next() as u8);
+                        m.insert(at, rng.next_u64() as u8);
                     }
                     _ => {
                         m.remove(at);

@@ -5,43 +5,7 @@
 mod common;
 
 use omex_frontend_omex::fuzz::check_never_panics;
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
-/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
-fn knob(name: &str, default: u64) -> u64 {
-    let Ok(value) = std::env::var(name) else {
-        return default;
-    };
-    let parsed = match value.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => value.parse(),
-    };
-    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
-}
-
-/// Runs `check` on `input`, printing the input if it panics (the targets
-/// do not always show what they were given).
-fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
-        eprintln!("failing input: {input:?}");
-        std::panic::resume_unwind(panic);
-    }
-}
+use omex_fuzz_support::{Rng, knob, reporting};
 
 const PIECES: &[&str] = &[
     "{",
@@ -85,7 +49,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
             }
             2 if !bytes.is_empty() => {
                 let i = at.min(bytes.len() - 1);
-                bytes[i] = (rng.next() & 0x7f) as u8;
+                bytes[i] = (rng.next_u64() & 0x7f) as u8;
             }
             3 if !bytes.is_empty() => {
                 // Copy a slice elsewhere (duplicated keys, nested objects).

@@ -3,50 +3,13 @@
 //! above the number of those mutations adds random stacks of edits on top of
 //! them, drawn from `OMEX_FUZZ_SEED`.
 
+use omex_fuzz_support::{Rng, knob, reporting};
 use std::path::Path;
 
 use omex_diagnostics::{FileId, SourceFiles};
 use omex_frontend_plan::fuzz::check_never_panics;
 use omex_frontend_plan::{Options, compile_source};
 use omex_plan_syntax::fuzz::mutations;
-
-/// xorshift64*: a fixed sequence, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// `OMEX_FUZZ_ITERATIONS` and `OMEX_FUZZ_SEED` lengthen or vary the run (see
-/// "Fuzzing" in docs/architecture.md); unset, CI's run is unchanged.
-fn knob(name: &str, default: u64) -> u64 {
-    let Ok(value) = std::env::var(name) else {
-        return default;
-    };
-    let parsed = match value.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => value.parse(),
-    };
-    parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number"))
-}
-
-/// Runs `check` on `input`, printing the input if it panics (the targets
-/// do not always show what they were given).
-fn reporting<T: std::fmt::Debug + ?Sized>(input: &T, check: impl FnOnce()) {
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
-        eprintln!("failing input: {input:?}");
-        std::panic::resume_unwind(panic);
-    }
-}
 
 const PIECES: &[&str] = &[
     "(",
