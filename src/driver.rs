@@ -17,7 +17,7 @@ use omex_diagnostics::Severity;
 use omex_mep::{Program, text};
 use omex_passes::pipeline::{self, Stage};
 
-use crate::commands::{Reported, read_bytes, read_text};
+use crate::commands::{Reported, read_bytes, read_source};
 use crate::frontends;
 use crate::mep_diagnostics::{asm_error, binary_error, verify_error_in_text};
 use crate::report::Reporter;
@@ -211,10 +211,7 @@ pub fn compile(
             })
         }
         SourceKind::MepAsm => {
-            let source = read_text(path, reporter)?;
-            let file = reporter
-                .files
-                .add(path.display().to_string(), source.clone());
+            let (file, source) = read_source(path, reporter)?;
             let assembled = text::assemble(&source).map_err(|errors| {
                 reporter.report_all(errors.iter().map(|e| asm_error(e, file)));
                 Reported

@@ -4,15 +4,12 @@ use std::path::Path;
 
 use omex_mep::{VerifyOptions, encode, text, verify};
 
-use super::{Reported, read_text, write_file};
+use super::{Reported, read_source, write_file};
 use crate::mep_diagnostics::{asm_error, verify_error_in_text};
 use crate::report::Reporter;
 
 pub fn run(path: &Path, output: Option<&Path>, reporter: &mut Reporter) -> Result<(), Reported> {
-    let source = read_text(path, reporter)?;
-    let file = reporter
-        .files
-        .add(path.display().to_string(), source.clone());
+    let (file, source) = read_source(path, reporter)?;
     let assembled = text::assemble(&source).map_err(|errors| {
         reporter.report_all(errors.iter().map(|e| asm_error(e, file)));
         Reported

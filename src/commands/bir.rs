@@ -4,7 +4,7 @@ use std::path::Path;
 
 use omex_frontend_bir::{encode, text};
 
-use super::{Reported, read_text, write_file};
+use super::{Reported, read_source, write_file};
 use crate::cli::BirCommand;
 use crate::report::Reporter;
 
@@ -16,10 +16,7 @@ pub fn run(command: BirCommand, reporter: &mut Reporter) -> Result<(), Reported>
 }
 
 fn asm(path: &Path, output: Option<&Path>, reporter: &mut Reporter) -> Result<(), Reported> {
-    let source = read_text(path, reporter)?;
-    let file = reporter
-        .files
-        .add(path.display().to_string(), source.clone());
+    let (file, source) = read_source(path, reporter)?;
     let program = text::assemble(&source).map_err(|errors| {
         reporter.report_all(errors.iter().map(|e| e.to_diagnostic(file)));
         Reported

@@ -100,6 +100,18 @@ pub fn read_text(path: &Path, reporter: &mut Reporter) -> Result<String, Reporte
     })
 }
 
+/// Reads a text source and registers it for diagnostics: its file id and text.
+pub fn read_source(
+    path: &Path,
+    reporter: &mut Reporter,
+) -> Result<(omex_diagnostics::FileId, String), Reported> {
+    let source = read_text(path, reporter)?;
+    let file = reporter
+        .files
+        .add(path.display().to_string(), source.clone());
+    Ok((file, source))
+}
+
 pub fn write_file(path: &Path, contents: &[u8], reporter: &mut Reporter) -> Result<(), Reported> {
     std::fs::write(path, contents).map_err(|e| {
         reporter.report(io_error("E0951", "write", path, &e));

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::{Reported, read_text};
+use crate::commands::{Reported, read_source};
 use crate::driver::{CompileOptions, recipe_dir};
 use crate::report::Reporter;
 
@@ -33,10 +33,7 @@ pub fn lower(
     } else {
         (path.to_path_buf(), recipe_dir(path), false)
     };
-    let source = read_text(&source_path, reporter)?;
-    let file = reporter
-        .files
-        .add(source_path.display().to_string(), source.clone());
+    let (file, source) = read_source(&source_path, reporter)?;
     let formats = omex_runtime::ModelBackends::with_onnx(None)
         .formats()
         .into_iter()

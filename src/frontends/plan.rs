@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::commands::{Reported, read_text};
+use crate::commands::{Reported, read_source};
 use crate::driver::{CompileOptions, recipe_dir};
 use crate::report::Reporter;
 
@@ -11,10 +11,7 @@ pub fn lower(
     options: &CompileOptions,
     reporter: &mut Reporter,
 ) -> Result<omex_ir::Module, Reported> {
-    let source = read_text(path, reporter)?;
-    let file = reporter
-        .files
-        .add(path.display().to_string(), source.clone());
+    let (file, source) = read_source(path, reporter)?;
     let frontend = omex_frontend_plan::Options {
         plan_dir: recipe_dir(path),
         model_path: options.model_path.dirs.clone(),
